@@ -1,0 +1,100 @@
+"""Which words of a passage to emphasise: the question's terms and the words that answer it."""
+
+from __future__ import annotations
+
+import re
+
+from .question import AnswerType, Question
+from .tokens import tokens
+
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
+    r"twice|once|several"
+)
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+)
+_WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+
+# A quantity: "300,000", "$2.5 billion", "3 percent", "about three times", "2,316 square miles".
+NUMBER = re.compile(
+    rf"(?:[$€£¥]\s?)?\b(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORDS}))\b"
+    rf"(?:[\s-](?:(?:{_NUMBER_WORDS})\b|percent\b|per cent\b|%))*%?",
+    re.IGNORECASE,
+)
+# A point in time: "September 21", "Sept. 21, 2022", "on Monday", "in 1973", "last week", "the 1970s".
+DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?"
+    rf"|(?:{_WEEKDAYS})|(?:1\d|20)\d{{2}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century"
+    rf"|(?:last|next|this|that)\s+(?:week|month|year|summer|winter|spring|autumn|fall)"
+    rf"|(?:yesterday|today|tomorrow))\b",
+    re.IGNORECASE,
+)
+# A name: capitalised words, possibly joined by "of"/"de"/"van" ("Andriy Yusov", "Rhode Island").
+NAME = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|van|von|al|bin|du|la|le)\s+)?[A-Z][\w'’-]*[\w])*")
+
+Span = tuple[int, int]
+
+
+def highlights(text: str, offset: int, question: Question, language: str = "en") -> list[Span]:
+    """Spans of ``text`` (shifted by ``offset``) to emphasise for ``question``.
+
+    Args:
+        text: the passage text.
+        offset: where ``text`` starts in its article, so spans come back as article offsets.
+        question: the analysed question.
+        language: the article's language (for matching terms).
+
+    Returns:
+        Sorted, non-overlapping spans: the question's terms wherever they occur, and — for
+        "how many / when / who / where" questions — the numbers, dates or names that may
+        answer it, taken from the sentence sharing most terms with the question.
+    """
+    terms = set(question.terms)
+    passage_tokens = tokens(text, language)
+    spans = [(t.start, t.end) for t in passage_tokens if t.term in terms]
+    if question.answer_type is not None:
+        spans += _answer_spans(text, question, terms, passage_tokens)
+    return [(offset + start, offset + end) for start, end in _merge(spans)]
+
+
+def _answer_spans(text: str, question: Question, terms: set[str], passage_tokens: list) -> list[Span]:
+    pattern = {
+        AnswerType.NUMBER: NUMBER,
+        AnswerType.DATE: DATE,
+        AnswerType.PERSON: NAME,
+        AnswerType.PLACE: NAME,
+    }[question.answer_type]
+    question_words = {w.casefold() for w in re.findall(r"\w+", question.text)}
+    found = []
+    for match in pattern.finditer(text):
+        words = {w.casefold() for w in re.findall(r"\w+", match.group())}
+        if words <= question_words or (_starts_sentence(text, match.start()) and " " not in match.group()):
+            continue  # the question's own words, or a lone capital that only starts a sentence
+        found.append((match.start(), match.end()))
+    if not found:
+        return []
+    # Prefer the candidates closest to where the question's terms are.
+    anchors = [(t.start + t.end) / 2 for t in passage_tokens if t.term in terms]
+    if not anchors:
+        return found[:1]
+    return sorted(found, key=lambda span: min(abs((span[0] + span[1]) / 2 - a) for a in anchors))[:1]
+
+
+def _starts_sentence(text: str, index: int) -> bool:
+    before = text[:index].rstrip()
+    return not before or before[-1] in ".!?\"'“”:\n"
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,64 @@
+"""What a question asks for: its terms, and the kind of answer it expects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from .tokens import Token, tokens
+
+
+class AnswerType(Enum):
+    NUMBER = "number"  # how many / how much / how long / what percentage …
+    DATE = "date"  # when / what year / which day …
+    PERSON = "person"  # who / whom / whose
+    PLACE = "place"  # where / in which country …
+
+
+# The wording that only frames the question ("how many", "what year") is removed before the
+# question is tokenized: "many" or "year" rarely appears next to the answer, and matching it
+# elsewhere pulls in wrong passages.
+_FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (re.compile(r"\bhow (many|much|long|far|old|often|big|large|high|tall|fast|deep|wide)\b", re.I),
+     AnswerType.NUMBER),
+    (re.compile(r"\b(what|which) (percentage|percent|proportion|share|number|amount|size)\b( of)?", re.I),
+     AnswerType.NUMBER),
+    (re.compile(r"\b(when|what time|(in |on )?(what|which) (year|years|date|day|month|decade|century|time))\b",
+                re.I), AnswerType.DATE),
+    (re.compile(r"\b(who|whom|whose)\b", re.I), AnswerType.PERSON),
+    (re.compile(r"\b(where|(in |from |to )?(what|which) (country|city|state|place|region|town|province|"
+                r"continent|location))\b", re.I), AnswerType.PLACE),
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    terms: tuple[str, ...]  # the terms to match, in question order
+    answer_type: AnswerType | None
+    tokens: tuple[Token, ...]
+
+
+def analyse(text: str, language: str = "en") -> Question:
+    """Tokenize a question and recognise the kind of answer it expects.
+
+    Args:
+        text: the question as the user wrote it.
+        language: the language to stem it in.
+
+    Returns:
+        A :class:`Question`; ``terms`` is empty for a question of stop words only.
+    """
+    answer_type, framed = None, text
+    if language == "en":
+        for pattern, kind in _FRAMES:
+            if match := pattern.search(text):
+                answer_type = kind
+                # Blank the frame out with spaces so token offsets still point into ``text``.
+                framed = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+                break
+    question_tokens = tuple(tokens(framed, language))
+    if not question_tokens:  # "how many?" alone: better to use what there is than nothing
+        question_tokens = tuple(tokens(text, language))
+    return Question(text, tuple(t.term for t in question_tokens), answer_type, question_tokens)

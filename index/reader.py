@@ -1,0 +1,205 @@
+"""Reading articles from files and bytes: plain text, Markdown, HTML and PDF → :class:`Article`."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from .article import Article, split_title
+from .language import guess_language
+
+# A news article is 5–50 thousand characters; a book is about a million. Past this the
+# library would spend seconds indexing one upload, so it is refused with a clear message.
+MAX_ARTICLE_CHARS = 2_000_000
+MAX_TITLE_CHARS = 200
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+PDF_SUFFIXES = {".pdf"}
+
+
+class ArticleError(ValueError):
+    """The input is not a usable article; the message is written for the person who sent it."""
+
+
+def read_article(path: str | Path) -> Article:
+    """Read an article file, choosing the format by its suffix (.txt, .md, .html, .pdf).
+
+    Raises:
+        ArticleError: unsupported, empty, binary, too large, or without text.
+        OSError: the file cannot be read.
+    """
+    path = Path(path)
+    return parse_document(path.read_bytes(), path.name)
+
+
+def parse_document(data: bytes, filename: str, url: str | None = None) -> Article:
+    """Turn a document's bytes into an article, choosing the format by the file name."""
+    suffix = Path(filename).suffix.lower()
+    fallback_title = Path(filename).stem or "Untitled"
+    if suffix in PDF_SUFFIXES:
+        return parse_pdf(data, fallback_title, url)
+    if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES:
+        raise ArticleError(f"I can't read {suffix} files: send .txt, .md, .html or .pdf.")
+    text = decode_text(data)
+    if suffix in HTML_SUFFIXES:
+        return parse_html(text, url, fallback_title)
+    if suffix in MARKDOWN_SUFFIXES:
+        return parse_markdown(text, fallback_title, url)
+    return parse_text(text, fallback_title, url=url)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file (UTF-8, else Windows-1252); refuse what is plainly binary."""
+    if not data.strip():
+        raise ArticleError("That file is empty.")
+    sample = data[:8192]
+    if b"\x00" in sample or _control_share(sample) > 0.05:
+        raise ArticleError("That file looks binary, not like text.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _control_share(sample: bytes) -> float:
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls / max(len(sample), 1)
+
+
+def parse_text(
+    document: str,
+    fallback_title: str = "Untitled",
+    *,
+    title: str | None = None,
+    source_name: str | None = None,
+    url: str | None = None,
+    language: str | None = None,
+) -> Article:
+    """A plain-text article. Its first line is the title when it looks like one (short,
+    followed by a blank line or by longer text); otherwise ``fallback_title`` is used.
+    """
+    document = document.replace("\r\n", "\n").replace("\r", "\n")
+    if title is None:
+        first, rest = split_title(document)
+        if first and len(first) <= MAX_TITLE_CHARS and rest.strip():
+            title, body = first, rest
+        else:
+            title, body = fallback_title, document.strip("\n")
+    else:
+        body = document.strip("\n")
+    return make_article(title, body, source_name=source_name, url=url, language=language)
+
+
+def make_article(
+    title: str,
+    body: str,
+    *,
+    source_name: str | None = None,
+    url: str | None = None,
+    language: str | None = None,
+) -> Article:
+    """Validate and build an article (the one place the limits are checked)."""
+    body = body.strip()
+    if not body or not re.search(r"\w", body):
+        raise ArticleError("I found no text to read in that.")
+    if len(body) > MAX_ARTICLE_CHARS:
+        raise ArticleError(
+            f"That is too long for one article ({len(body):,} characters; the limit is {MAX_ARTICLE_CHARS:,})."
+        )
+    title = " ".join(title.split())[:MAX_TITLE_CHARS] or "Untitled"
+    return Article(
+        title=title,
+        text=body,
+        language=language or guess_language(body),
+        source_name=source_name,
+        source_url=url,
+    )
+
+
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE)
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_FENCE = re.compile(r"^```.*$", re.MULTILINE)
+_MD_QUOTE = re.compile(r"^>\s?", re.MULTILINE)
+_MD_RULE = re.compile(r"^\s*([-*_]\s*){3,}$", re.MULTILINE)
+
+
+def parse_markdown(document: str, fallback_title: str = "Untitled", url: str | None = None) -> Article:
+    """A Markdown article as plain text: the first heading is the title, markup is removed."""
+    document = document.replace("\r\n", "\n")
+    title = fallback_title
+    if heading := _MD_HEADING.search(document):
+        title = heading.group(1)
+        document = document[: heading.start()] + document[heading.end() :]
+    for pattern, replacement in (
+        (_MD_FENCE, ""),
+        (_MD_IMAGE, r"\1"),
+        (_MD_LINK, r"\1"),
+        (_MD_EMPHASIS, r"\2"),
+        (_MD_QUOTE, ""),
+        (_MD_RULE, ""),
+        (_MD_HEADING, r"\1"),
+    ):
+        document = pattern.sub(replacement, document)
+    return make_article(title, document, url=url)
+
+
+def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = "Untitled") -> Article:
+    """The main text of a web page (trafilatura), without navigation, ads or footers.
+
+    Paragraphs come out one per line, so ¶ numbers follow the page's own paragraphs.
+    """
+    import trafilatura  # imported here: only HTML needs it, and it takes a while to load
+
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_recall=True
+        )
+    except Exception as error:  # malformed markup of every kind ends up here
+        raise ArticleError("I couldn't read that page's HTML.") from error
+    if document is None or not (document.text or "").strip():
+        raise ArticleError("I found no article text on that page.")
+    title = (document.title or "").strip() or fallback_title
+    lines = [line.strip() for line in document.text.split("\n")]
+    if lines and lines[0] == title:
+        lines = lines[1:]  # the page's headline repeated as the first "paragraph"
+    source = document.sitename or document.hostname or None
+    if document.author:
+        source = f"{document.author}, {source}" if source else document.author
+    return make_article(
+        title,
+        "\n".join(line for line in lines if line),
+        source_name=source,
+        url=url,
+        language=document.language,
+    )
+
+
+def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = None) -> Article:
+    """The text of a PDF's pages (pypdf); a scanned PDF without a text layer is refused."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ArticleError("That PDF is encrypted, so I can't read it.")
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        metadata_title = (reader.metadata.title if reader.metadata else None) or ""
+    except ArticleError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        raise ArticleError("That PDF is damaged or not a PDF.") from error
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text.strip():
+        raise ArticleError("That PDF has no text layer (a scan?), so there is nothing I can read.")
+    if metadata_title.strip():
+        return parse_text(text, title=metadata_title.strip(), url=url)
+    return parse_text(text, fallback_title, url=url)
+
+
+MAX_PDF_PAGES = 300
