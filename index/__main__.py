@@ -47,7 +47,8 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    with open(args.input, encoding="utf-8") as source, open(args.output, "w", encoding="utf-8") as sink:
+    # The input is read as bytes so that a line that is not UTF-8 is reported by its number.
+    with open(args.input, "rb") as source, open(args.output, "w", encoding="utf-8") as sink:
         count = run_batch(source, sink)
     print(f"answered {count} questions", file=sys.stderr)
     return 0

@@ -49,26 +49,62 @@ def _answer_fields(answer: Answer) -> dict[str, Any]:
     }
 
 
-def read_records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+def read_records(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+    """The input records, checked against the contract (lines may be undecoded bytes).
+
+    Raises:
+        BatchError: a line that is not UTF-8, not JSON, or not a record the contract allows.
+    """
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise BatchError(f"line {number}: not UTF-8 text") from None
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise BatchError(f"line {number}: not JSON ({error.msg})") from None
-        if not isinstance(record, dict) or not isinstance(record.get("questions", []), list):
-            raise BatchError(f"line {number}: expected an object with a list of questions")
-        if any(not isinstance(q, dict) or "qid" not in q for q in record.get("questions", [])):
-            raise BatchError(f"line {number}: every question needs a qid")
+        except RecursionError:
+            raise BatchError(f"line {number}: not JSON (nested too deeply)") from None
+        if problem := _record_problem(record):
+            raise BatchError(f"line {number}: {problem}")
         yield record
 
 
-def run_batch(source: TextIO, sink: TextIO) -> int:
+def _record_problem(record: Any) -> str | None:
+    """What makes ``record`` unusable, or None when it follows the contract."""
+    if not isinstance(record, dict) or not isinstance(record.get("questions", []), list):
+        return "expected an object with a list of questions"
+    if not isinstance(record.get("article_text") or "", str):
+        return "article_text must be a string"
+    for question in record.get("questions", []):
+        if not isinstance(question, dict) or "qid" not in question:
+            return "every question needs a qid"
+        history = question.get("history") or []
+        if not isinstance(history, list) or not all(isinstance(turn, dict) for turn in history):
+            return f"question {question['qid']}: history must be a list of objects"
+    return None
+
+
+def run_batch(source: Iterable[str | bytes], sink: TextIO) -> int:
     """Answer every record of ``source`` into ``sink``; returns the number of questions."""
     count = 0
     for record in read_records(source):
         for output in answer_article(record):
-            sink.write(json.dumps(output, ensure_ascii=False) + "\n")
+            line = json.dumps(output, ensure_ascii=False)
+            if not _encodable(line):  # a lone surrogate (from "\ud800" in the input) survives only escaped
+                line = json.dumps(output)
+            sink.write(line + "\n")
             count += 1
     return count
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .article import Article
-from .sentences import Paragraph, split_paragraphs
+from .sentences import Paragraph, Span, split_paragraphs
 
 # Passages are ranked as windows of up to WINDOW consecutive sentences of one paragraph, one
 # window starting at every sentence, then quoted with their neighbouring sentences up to
@@ -69,21 +71,32 @@ def paragraph_passages(article: Article, paragraph: Paragraph, window: int = WIN
     return passages
 
 
-def widen(passage: Passage, paragraph: Paragraph, max_words: int = QUOTE_WORDS) -> Passage:
+def widen(
+    passage: Passage, paragraph: Paragraph, shown: Collection[int] = (), max_words: int = QUOTE_WORDS
+) -> Passage | None:
     """The passage with the paragraph's next, then previous, sentences added while the quote
     stays within ``max_words`` words (the answer often sits beside the sentence that matched).
+
+    ``shown`` holds the paragraph's sentences (0-based) that an earlier hit already quotes:
+    the quote leaves them out and does not grow across them, so every hit shows new text.
+    Returns None when all of the passage's sentences have been shown.
     """
     sentences = paragraph.sentences
     text = passage.article.text
-    first, last = passage.first_sentence - 1, passage.last_sentence - 1
+    new = [i for i in range(passage.first_sentence - 1, passage.last_sentence) if i not in shown]
+    if not new:
+        return None
+    first = last = new[0]
+    while last + 1 in new:
+        last += 1
     words = len(text[sentences[first].start : sentences[last].end].split())
     while True:
-        if last + 1 < len(sentences) and words + _words(text, sentences[last + 1]) <= max_words:
-            last += 1
-            words += _words(text, sentences[last])
-        elif first > 0 and words + _words(text, sentences[first - 1]) <= max_words:
+        if _fits(first - 1, sentences, shown, text, words, max_words):
             first -= 1
             words += _words(text, sentences[first])
+        elif _fits(last + 1, sentences, shown, text, words, max_words):
+            last += 1
+            words += _words(text, sentences[last])
         else:
             break
     return Passage(
@@ -91,5 +104,37 @@ def widen(passage: Passage, paragraph: Paragraph, max_words: int = QUOTE_WORDS) 
     )
 
 
+def _fits(index: int, sentences: Sequence[Span], shown: Collection[int], text: str, words: int, limit: int) -> bool:
+    return 0 <= index < len(sentences) and index not in shown and words + _words(text, sentences[index]) <= limit
+
+
 def _words(text: str, span: tuple[int, int]) -> int:
     return len(text[span[0] : span[1]].split())
+
+
+class Context(NamedTuple):
+    passage: Passage  # the paragraph, or the part of it around the passage that fits
+    cut_before: bool  # sentences of the paragraph were left out before it
+    cut_after: bool  # … and after it
+
+
+def context(passage: Passage, max_chars: int = 3000) -> Context:
+    """The passage's whole paragraph — or, for a very long one, the sentences around the
+    passage that fit in ``max_chars`` (the "Context" view).
+    """
+    paragraph = next(p for p in split_paragraphs(passage.article.text) if p.number == passage.paragraph)
+    sentences = paragraph.sentences
+    first, last = passage.first_sentence - 1, passage.last_sentence - 1
+    while True:
+        grown = False
+        for candidate in (last + 1, first - 1):
+            if 0 <= candidate < len(sentences):
+                lo, hi = min(first, candidate), max(last, candidate)
+                if sentences[hi].end - sentences[lo].start <= max_chars:
+                    first, last, grown = lo, hi, True
+        if not grown:
+            break
+    around = Passage(
+        passage.article, passage.paragraph, first + 1, last + 1, sentences[first].start, sentences[last].end
+    )
+    return Context(around, first > 0, last < len(sentences) - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -18,6 +19,11 @@ TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 PDF_SUFFIXES = {".pdf"}
+
+
+# pypdf logs what it repairs in a damaged file as warnings; with no handler anywhere, Python
+# would print them to stderr beside the one-line error the command line gives.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 class ArticleError(ValueError):
@@ -51,17 +57,21 @@ def parse_document(data: bytes, filename: str, url: str | None = None) -> Articl
     return parse_text(text, fallback_title, url=url)
 
 
-def decode_text(data: bytes) -> str:
-    """Decode a text file (UTF-8, else Windows-1252); refuse what is plainly binary."""
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    """Decode a text file (its declared charset, else UTF-8, else Windows-1252); refuse what is
+    plainly binary."""
     if not data.strip():
         raise ArticleError("That file is empty.")
     sample = data[:8192]
     if b"\x00" in sample or _control_share(sample) > 0.05:
         raise ArticleError("That file looks binary, not like text.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    for encoding in (charset, "utf-8-sig"):
+        if encoding:
+            try:
+                return data.decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return data.decode("cp1252", errors="replace")
 
 
 def _control_share(sample: bytes) -> float:
@@ -107,7 +117,7 @@ def make_article(
         raise ArticleError("I found no text to read in that.")
     if len(body) > MAX_ARTICLE_CHARS:
         raise ArticleError(
-            f"That is too long for one article ({len(body):,} characters; the limit is {MAX_ARTICLE_CHARS:,})."
+            f"That is too long for one article: {len(body):,} characters, the limit is {MAX_ARTICLE_CHARS:,}."
         )
     title = " ".join(title.split())[:MAX_TITLE_CHARS] or "Untitled"
     return Article(
@@ -119,7 +129,7 @@ def make_article(
     )
 
 
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE)
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)  # one line only
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
@@ -182,8 +192,9 @@ def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = 
 def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = None) -> Article:
     """The text of a PDF's pages (pypdf); a scanned PDF without a text layer is refused."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    if not data.strip():
+        raise ArticleError("That file is empty.")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -192,7 +203,8 @@ def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = N
         metadata_title = (reader.metadata.title if reader.metadata else None) or ""
     except ArticleError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+    except Exception as error:  # a damaged file makes pypdf fail in every way (a fuzzer finds
+        # AttributeError and LimitReachedError besides PdfReadError), none of them the sender's fault
         raise ArticleError("That PDF is damaged or not a PDF.") from error
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text.strip():

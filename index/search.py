@@ -23,6 +23,7 @@ CANDIDATES = 30  # BM25's best windows that the finer ranking looks at
 # many", a date for "when", a name for "who/where".
 PARAGRAPH_WEIGHT = 1.5
 ANSWER_TYPE_BONUS = 1.0
+SAME_PARAGRAPH = float(__import__("os").environ.get("SP", "1.0"))
 
 _ANSWER_PATTERNS = {
     AnswerType.NUMBER: NUMBER,
@@ -108,19 +109,36 @@ class Index:
             previous = self._analyse(history[-1].question)
             terms += [t for t in previous.terms if t not in terms]
         ranked = self._rank(parsed, terms)
-        hits: list[Hit] = []
-        for index, score in ranked:
-            article, paragraph = self.paragraphs[self.paragraph_index[index]]
-            passage = widen(self.passages[index], paragraph)
-            if any(_overlaps(passage, h.passage) for h in hits):
-                continue
-            spans = highlights(passage.text, passage.start, parsed, article.language)
-            hits.append(Hit(passage, score, tuple(spans), cite(passage)))
-            if len(hits) == k:
-                break
+        hits = self._hits(parsed, ranked, k)
         confidence = self._confidence(parsed, hits)
         declined = not hits or confidence < DECLINE_BELOW
         return Answer(question, hits, declined, confidence)
+
+    def _hits(self, question: Question, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
+        """The best windows quoted as hits, each showing sentences no earlier hit shows.
+
+        A window from a paragraph already quoted counts SAME_PARAGRAPH of its score: the next
+        hits then come from other paragraphs unless the quoted one is far ahead, which gives
+        a reader (and hit@3) a second opinion rather than more of the same paragraph.
+        """
+        hits: list[Hit] = []
+        shown: dict[int, set[int]] = {}  # paragraph → its sentences (0-based) quoted so far
+        remaining = list(ranked)
+        while remaining and len(hits) < k:
+            index, score = max(
+                remaining, key=lambda r: r[1] * (SAME_PARAGRAPH if self.paragraph_index[r[0]] in shown else 1.0)
+            )
+            remaining.remove((index, score))
+            paragraph_number = self.paragraph_index[index]
+            article, paragraph = self.paragraphs[paragraph_number]
+            seen = shown.get(paragraph_number, set())
+            passage = widen(self.passages[index], paragraph, seen)
+            if passage is None:
+                continue
+            shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
+            spans = highlights(passage.text, passage.start, question, article.language)
+            hits.append(Hit(passage, score, tuple(spans), cite(passage)))
+        return hits
 
     def _analyse(self, question: str) -> Question:
         parsed = analyse(question, self.languages[0])
@@ -181,8 +199,8 @@ NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|nothing|nobody|withou
 
 
 def is_follow_up(question: str, parsed: Question) -> bool:
-    """Whether a question leans on the one before: a pronoun, a leading "and", or no subject."""
-    return bool(_CONTINUATION.search(question)) or len(parsed.terms) <= 1
+    """Whether a question leans on the one before: a pronoun, a leading "and", or no terms at all ("why?")."""
+    return bool(_CONTINUATION.search(question)) or not parsed.terms
 
 
 def _overlaps(a: Passage, b: Passage) -> bool:

@@ -22,6 +22,21 @@ ABBREVIATIONS = frozenset(
     ave blvd rd hwy
     """.split()
 )
+# After an abbreviation that can end a sentence ("the U.S.", "said no."), a capitalised word
+# that usually starts one begins a new sentence ("... in the U.S. He moved"). Titles only
+# ever precede a name ("Mr. He", "Gen. These"), so after them the sentence goes on.
+SENTENCE_STARTERS = frozenset(
+    """
+    the he she it they we you this that these those there then but and so yet however
+    meanwhile in on at after before when while if as his her their its our also both
+    """.split()
+)
+_BEFORE_NAME = frozenset(
+    """
+    mr mrs ms messrs mme mlle dr prof rev hon fr pres gov sen rep gen lt col maj capt cmdr adm
+    sgt cpl pvt brig supt insp det amb atty vs
+    """.split()
+)
 
 # Longer "sentences" (a text without punctuation) are cut at spaces, so a passage stays quotable.
 MAX_SENTENCE_CHARS = 600
@@ -54,12 +69,21 @@ class Paragraph(NamedTuple):
 def _punkt() -> PunktSentenceTokenizer:
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
+    params.sent_starters = set(SENTENCE_STARTERS)
+    params.collocations = {(title, word) for title in _BEFORE_NAME for word in SENTENCE_STARTERS}
     return PunktSentenceTokenizer(params)
 
 
 def paragraph_spans(text: str) -> list[Span]:
-    """Blocks separated by blank lines; a text without blank lines has one paragraph per line."""
-    separator = _PARAGRAPH_BREAK if _PARAGRAPH_BREAK.search(text) else _LINE_BREAK
+    """Blocks separated by blank lines; a text without blank lines has one paragraph per line,
+    unless its lines are only wrapped to a width (a one-page PDF), which makes it one paragraph.
+    """
+    if _PARAGRAPH_BREAK.search(text):
+        separator = _PARAGRAPH_BREAK
+    elif _is_hard_wrapped(text.strip().split("\n")):
+        return [trimmed] if (trimmed := _trim(text, Span(0, len(text)))) else []
+    else:
+        separator = _LINE_BREAK
     spans, start = [], 0
     for match in separator.finditer(text):
         spans.append(Span(start, match.start()))
@@ -136,11 +160,11 @@ def _cut_long(text: str, sentence: Span) -> list[Span]:
 
 
 def _is_attribution(text: str, previous: Span, sentence: Span) -> bool:
+    """Whether ``sentence`` goes on the quote that ends ``previous``: a short attribution, or
+    any words that start in lower case ('"Go away!" she shouted at him.')."""
     words = text[sentence.start : sentence.end]
-    return (
-        text[previous.start : previous.end].endswith(_CLOSING_QUOTE)
-        and len(words.split()) <= 6
-        and _ATTRIBUTION.match(words) is not None
+    return text[previous.start : previous.end].endswith(_CLOSING_QUOTE) and (
+        words[0].islower() or (len(words.split()) <= 6 and _ATTRIBUTION.match(words) is not None)
     )
 
 

@@ -122,6 +122,14 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
         """``user`` presses the inline button with ``callback_data`` on the *current* state of
         ``message`` (a chat message, or an inline message from :meth:`choose_inline_result`).
         Returns the CallbackQuery; its ``id`` is what answerCallbackQuery must answer."""
+        return self._callback_query(message, user, callback_data, forged=False)
+
+    def forge_button_press(self, message: dict, user: dict, callback_data: str) -> dict:
+        """Like :meth:`press_button`, but with data that no button of ``message`` carries — what a
+        modified client can send. Telegram delivers it all the same, with a valid query id."""
+        return self._callback_query(message, user, callback_data, forged=True)
+
+    def _callback_query(self, message: dict, user: dict, callback_data: str, forged: bool) -> dict:
         with self._cond:
             query: dict = {"id": str(4_000_000_000_000 + self._next_id()), "from": user}
             if "inline_message_id" in message:
@@ -133,7 +141,8 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
                 assert current is not None, f"message {message_key(message)} does not exist (deleted?)"
                 query["message"] = current
                 query["chat_instance"] = str(-abs(current["chat"]["id"]) * 7919)
-            _assert_has_button(current, callback_data)
+            if not forged:
+                _assert_has_button(current, callback_data)
             query["data"] = callback_data
             self._callback_queries[query["id"]] = False
             self._enqueue({"callback_query": query})

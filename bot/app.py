@@ -1,0 +1,133 @@
+"""The Application: services, handlers in one ordered place, command menus, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from . import articles, commands, questions
+from .library import Libraries
+from .services import Services
+from .settings import Settings
+from .store import open_store
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [
+    BotCommand("sources", "The articles I answer from"),
+    BotCommand("add", "Add an article (link, text or file)"),
+    BotCommand("remove", "Remove an article: /remove N"),
+    BotCommand("reset", "Forget the conversation"),
+    BotCommand("help", "What I can do"),
+]
+GROUP_COMMANDS = [
+    BotCommand("ask", "Ask about the group's articles"),
+    *PRIVATE_COMMANDS,
+]
+
+
+class ChatActionRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter, except that "typing…" actions bypass it.
+
+    Telegram's flood limits count messages; chat actions don't post anything, and queueing
+    them behind a group's 20-messages-a-minute budget would delay (and use up) real answers.
+    """
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+def build_application(settings: Settings) -> Application:
+    """The bot, ready to run_polling() or run_webhook()."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .rate_limiter(
+            ChatActionRateLimiter(
+                overall_max_rate=settings.messages_per_second,
+                group_max_rate=settings.group_messages_per_minute,
+                max_retries=5,
+            )
+        )
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data["settings"] = settings
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    """Every handler, in one place; the first matching handler of the group wins."""
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    messages = filters.UpdateType.MESSAGES  # new and edited: an edited question is answered again
+    application.add_handler(CommandHandler("start", commands.start_command))
+    application.add_handler(CommandHandler("help", commands.help_command))
+    application.add_handler(CommandHandler("reset", commands.reset_command))
+    # Library changes act on new messages only: editing "/add …" must not add twice.
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("add", articles.add_command, filters=new))
+    application.add_handler(CommandHandler("sources", articles.sources_command))
+    application.add_handler(CommandHandler("remove", articles.remove_command, filters=new))
+    application.add_handler(CommandHandler("default", articles.default_command, filters=new))
+    # A file whose caption is /add (CommandHandler only looks at message text, not captions).
+    caption_add = filters.Document.ALL & filters.CaptionRegex(r"^/add(@\w+)?(\s|$)") & new
+    application.add_handler(MessageHandler(caption_add, articles.document_with_caption))
+    application.add_handler(CommandHandler("ask", questions.ask_command, filters=messages))
+    # Plain text: every message in private; in groups only mentions and replies to the bot,
+    # which the handler itself picks out (the rest is chatter and gets no answer).
+    text = filters.TEXT & ~filters.COMMAND & messages
+    application.add_handler(MessageHandler(private & text, questions.private_message))
+    application.add_handler(MessageHandler(groups & text, questions.group_message))
+    application.add_handler(CallbackQueryHandler(questions.button))
+    application.add_handler(InlineQueryHandler(questions.inline_query))
+    application.add_error_handler(error_handler)
+
+
+async def post_init(application: Application) -> None:
+    """Open the store, build the shared default index, and register the command menus."""
+    settings: Settings = application.bot_data["settings"]
+    store = open_store(settings.database_url, settings.data_dir)
+    await store.open()
+    libraries = Libraries(store, settings.index_cache_size)
+    libraries.default  # noqa: B018 - build the shared index now, not on the first question
+    application.bot_data["services"] = Services(settings, store, libraries)
+    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+
+
+async def post_shutdown(application: Application) -> None:
+    if "services" in application.bot_data:
+        await application.bot_data["services"].store.close()
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error before anything else, so it is seen even if reporting fails."""
+    logger.error("Exception while handling an update:", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text(
+                "Sorry, something went wrong on my side. Please try again."
+            )
+        except Exception:
+            logger.warning("could not tell the user about the error", exc_info=True)

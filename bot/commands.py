@@ -1,0 +1,86 @@
+"""/start, /help and /reset."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from index.examples import example_question
+
+from .formatting import escape, pack
+from .services import services
+
+# Telegram keeps line breaks, so paragraphs are single lines (joined strings), commands one a line.
+PRIVATE_HELP = "\n\n".join(
+    [
+        "<b>Ask me about an article.</b> Send any question as a message; I answer with the article's own "
+        "words — the best passage, the answering words in bold — and cite where it comes from. If the "
+        "article doesn't say, I tell you.",
+        "Under an answer, <b>More</b> shows the next passages and <b>Context</b> the whole paragraph. Ask a "
+        'follow-up right after an answer ("what did he say?", "and Kherson?") and I keep the subject.',
+        "/sources — the articles I answer from\n"
+        "/add — add an article: <code>/add https://…</code>, /add with pasted text, a .txt, .md, .html or "
+        ".pdf file with the caption /add, or /add in reply to such a message or file\n"
+        "/remove N — remove article N of /sources\n"
+        "/default off|on — leave out or bring back the built-in article\n"
+        "/reset — forget the conversation (the next question starts afresh)\n"
+        "/ask QUESTION — the same as sending the question\n"
+        "/help — this message",
+        "In any chat, type <code>@{username} question</code> to share a cited passage there.",
+    ]
+)
+
+GROUP_HELP = "\n\n".join(
+    [
+        "<b>Ask me about the group's articles.</b> Everyone here shares one library and one conversation.",
+        "/ask QUESTION — ask (works even with my privacy mode on)\n"
+        "Reply to one of my answers to ask a follow-up, or mention me: <code>@{username} question</code>. "
+        "I stay quiet about everything else said here.",
+        "/sources — the group's articles\n"
+        "/add — add an article (a link, pasted text, or a file)\n"
+        "/remove N — remove article N of /sources\n"
+        "/default off|on — leave out or bring back the built-in article\n"
+        "/reset — forget the conversation\n"
+        "/help — this message",
+        "Only administrators may /add, /remove and change /default, unless the bot is set up otherwise.",
+    ]
+)
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet with what the bot knows and an example question."""
+    articles = await services(context).libraries.articles(update.effective_chat.id)
+    if not articles:
+        known = "The library is empty: /add an article to ask about."
+        example = ""
+    else:
+        titles = "\n".join(f"• {escape(a.title)}" for a in articles[:10])
+        more = f"\n… and {len(articles) - 10} more (/sources)" if len(articles) > 10 else ""
+        known = f"I answer questions from:\n{titles}{more}"
+        prompt = _example_prompt(update, context, example_question(articles[-1]))
+        example = f"\n\nTry: <code>{escape(prompt)}</code>"
+    greeting = "Hi! I answer questions about news articles with their own words, and cite them."
+    await update.effective_message.reply_html(
+        f"{greeting}\n\n{known}{example}\n\n/help lists everything I do."
+    )
+
+
+def _example_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> str:
+    if update.effective_chat.type == ChatType.PRIVATE:
+        return question
+    return f"/ask@{context.bot.username} {question}"
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain every command."""
+    private = update.effective_chat.type == ChatType.PRIVATE
+    text = (PRIVATE_HELP if private else GROUP_HELP).format(username=escape(context.bot.username or "bot"))
+    for part in pack(text.split("\n\n"), separator="\n\n"):
+        await update.effective_message.reply_html(part)
+
+
+async def reset_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the chat's conversation."""
+    await services(context).store.reset(update.effective_chat.id)
+    await update.effective_message.reply_text("Done — the next question starts a new conversation.")

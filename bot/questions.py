@@ -1,0 +1,223 @@
+"""Questions in, answers out: private messages, /ask, mentions, replies, edits, buttons, inline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, MessageEntityType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from index import Answer, Turn
+
+from .formatting import Button, Reply, answer_reply, context_reply
+from .library import search
+from .services import services
+from .store import AnswerRecord
+
+logger = logging.getLogger(__name__)
+
+PAGES = 10  # hits an answer can page through with "More"
+INLINE_RESULTS = 5
+# A question longer than this is cut before searching: no real question is longer, and
+# tokenizing a wall of text for every update would let one user slow down everyone.
+MAX_QUESTION_CHARS = 1000
+_CALLBACK = re.compile(r"^([pc]):(\d{1,2})$")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+TYPING_WAIT_SECONDS = 1.0
+
+
+async def private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every text message is a question."""
+    await answer_message(update, context, update.effective_message.text)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <question>, in any chat."""
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await update.effective_message.reply_html(
+            "Ask me about the article, e.g. <code>/ask how many reservists?</code>"
+        )
+        return
+    await answer_message(update, context, question)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, only messages that mention the bot or reply to it are questions."""
+    message = update.effective_message
+    if _replies_to_bot(message, context.bot.id):
+        await answer_message(update, context, message.text)
+    elif (question := _without_mention(message, context.bot.username, context.bot.id)) is not None:
+        await answer_message(update, context, question)
+
+
+async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Answer ``question`` asked by the update's message; an edited question edits its answer."""
+    message, chat = update.effective_message, update.effective_chat
+    question = question.strip()[:MAX_QUESTION_CHARS]
+    if not question:
+        return
+    app = services(context)
+    edited = update.edited_message is not None
+    previous_answer = await app.store.answer_to(chat.id, message.message_id) if edited else None
+    history_question = await _history_question(update, context, previous_answer)
+    typing = asyncio.create_task(_typing(context, chat.id))  # runs while we search
+    index = await app.libraries.index_for(chat.id)
+    answer = await search(index, question, _turns(history_question), PAGES)
+    # Let "typing…" go out first (a late one would linger after the answer), but never wait
+    # long for a mere indicator.
+    await asyncio.wait({typing}, timeout=TYPING_WAIT_SECONDS)
+    reply = answer_reply(answer)
+    if previous_answer is not None:
+        await _edit(context, chat.id, previous_answer.message_id, reply)
+        sent_id = previous_answer.message_id
+    else:
+        sent = await message.reply_html(
+            reply.html, reply_markup=keyboard(reply.buttons), link_preview_options=NO_PREVIEW
+        )
+        sent_id = sent.message_id
+    user_id = update.effective_user.id if update.effective_user else None
+    record = AnswerRecord(chat.id, sent_id, question, history_question, message.message_id, user_id)
+    await app.store.save_answer(record)
+
+
+async def _history_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, previous_answer: AnswerRecord | None
+) -> str | None:
+    """The question a new one may lean on: the bot answer it replies to, else the chat's last."""
+    store = services(context).store
+    if previous_answer is not None:  # an edited question keeps the context it was asked in
+        return previous_answer.previous_question
+    message, chat = update.effective_message, update.effective_chat
+    if _replies_to_bot(message, context.bot.id):
+        record = await store.answer(chat.id, message.reply_to_message.message_id)
+        if record is not None:
+            return record.question
+    last = await store.last_answer(chat.id)
+    return last.question if last is not None else None
+
+
+def _turns(history_question: str | None) -> list[Turn]:
+    return [Turn(history_question)] if history_question else []
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """More / Context / Back: page through the answer the pressed message shows."""
+    query = update.callback_query
+    match = _CALLBACK.match(query.data or "")
+    message = query.message
+    record = None
+    if match and isinstance(message, Message):
+        record = await services(context).store.answer(message.chat.id, message.message_id)
+    if record is None:
+        await query.answer("This button has expired — ask the question again.")
+        return
+    answer = await _reanswer(context, record)
+    page = int(match.group(2))
+    if page >= len(answer.hits):
+        await query.answer("There is nothing more to show.")
+        return
+    reply = context_reply(answer, page) if match.group(1) == "c" else answer_reply(answer, page)
+    await query.answer()
+    await _edit(context, record.chat_id, record.message_id, reply)
+
+
+async def _reanswer(context: ContextTypes.DEFAULT_TYPE, record: AnswerRecord) -> Answer:
+    index = await services(context).libraries.index_for(record.chat_id)
+    return await search(index, record.question, _turns(record.previous_question), PAGES)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot question, in any chat: passages from the built-in and the user's own library."""
+    query = update.inline_query
+    question = query.query.strip()[:MAX_QUESTION_CHARS]
+    if not question:
+        await query.answer([], cache_time=60, is_personal=True)
+        return
+    # The user's private chat with the bot has the user's id: that library, never a group's.
+    index = await services(context).libraries.index_for(query.from_user.id)
+    answer = await search(index, question, k=INLINE_RESULTS)
+    results = [
+        InlineQueryResultArticle(
+            id=str(number),
+            title=_one_line(hit.passage.text, 60),
+            description=f"¶{hit.citation.paragraph} · {hit.citation.title}",
+            input_message_content=InputTextMessageContent(
+                answer_reply(Answer(answer.question, [hit], answer.declined, answer.confidence)).html,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            ),
+        )
+        for number, hit in enumerate(answer.hits if not answer.declined else [])
+    ]
+    await query.answer(results, cache_time=30, is_personal=True)
+
+
+async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """Show "typing…" while the answer is worked out (Telegram clears it when the answer comes)."""
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except Exception:  # a typing indicator is never worth failing an answer for
+        logger.debug("could not send the typing action", exc_info=True)
+
+
+async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply) -> None:
+    try:
+        await context.bot.edit_message_text(
+            reply.html,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=keyboard(reply.buttons),
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]])
+
+
+def _replies_to_bot(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
+
+
+def _without_mention(message: Message, username: str, bot_id: int) -> str | None:
+    """The message's text without its @mention of the bot; None when it does not mention it."""
+    text = message.text or ""
+    mentions = [
+        entity
+        for entity, value in message.parse_entities(
+            [MessageEntityType.MENTION, MessageEntityType.TEXT_MENTION]
+        ).items()
+        if value.casefold() == f"@{username}".casefold()
+        or (entity.user is not None and entity.user.id == bot_id)
+    ]
+    if not mentions:
+        return None
+    # Entity offsets are in UTF-16 code units; cut the mentions out in that space.
+    encoded = text.encode("utf-16-le")
+    for entity in sorted(mentions, key=lambda e: e.offset, reverse=True):
+        encoded = encoded[: entity.offset * 2] + encoded[(entity.offset + entity.length) * 2 :]
+    return encoded.decode("utf-16-le").strip(" ,:")
+
+
+def _one_line(text: str, limit: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -1,0 +1,23 @@
+"""The bot's shared services, built once at start-up and read back typed in handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from telegram.ext import ContextTypes
+
+from .library import Libraries
+from .settings import Settings
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    libraries: Libraries
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return cast(Services, context.bot_data["services"])

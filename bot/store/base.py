@@ -1,0 +1,100 @@
+"""What the bot keeps across restarts, behind one interface with two backends.
+
+A chat's *library* is the articles its members added (plus the built-in one unless the chat
+turned it off); its *conversation* is what follow-up questions lean on. Every bot answer is
+recorded with the question it answered, so a reply to it — by anyone in the chat, at any later
+time — can be resolved against that question, and an edited question can edit its answer.
+Updates already answered are recorded too, so one that Telegram delivers again is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from index import Article
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryEntry:
+    """An article as a chat's library lists it (``/sources``)."""
+
+    number: int  # 1-based position in the chat's list, stable until an earlier entry is removed
+    article: Article
+    added_at: datetime
+    added_by: str  # the adder's display name, for "/sources"
+    added_by_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One answer message the bot sent: enough to page it, open its context, or follow it up."""
+
+    chat_id: int
+    message_id: int  # the bot's message
+    question: str
+    previous_question: str | None  # the question it followed up, if it was a follow-up
+    question_message_id: int | None  # the user's message it answered (for edits)
+    asked_by_id: int | None
+    page: int = 0  # which hit the message shows now
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    include_default: bool = True  # the built-in article stays in the library
+    everyone_can_edit: bool = False  # groups: members other than admins may /add and /remove
+
+
+class Store(Protocol):
+    """Async persistence. Every method is one transaction: it completes or changes nothing."""
+
+    async def open(self) -> None:
+        """Connect and create or migrate the schema (idempotent)."""
+
+    async def close(self) -> None: ...
+
+    # --- libraries -------------------------------------------------------------------------
+    async def add_article(
+        self, chat_id: int, article: Article, added_by: str, added_by_id: int
+    ) -> LibraryEntry:
+        """Add to the chat's library (the same article twice is stored once; returns its entry)."""
+
+    async def remove_article(self, chat_id: int, number: int) -> LibraryEntry | None:
+        """Remove the chat's entry ``number``; None if the chat has no such entry."""
+
+    async def library(self, chat_id: int) -> list[LibraryEntry]:
+        """The chat's own articles, numbered, oldest first (not the built-in one)."""
+
+    async def library_version(self, chat_id: int) -> int:
+        """A number that changes whenever the chat's library or settings change (cache key)."""
+
+    async def library_size(self, chat_id: int) -> tuple[int, int]:
+        """(articles, total characters) of the chat's own library, for the per-chat limits."""
+
+    async def settings(self, chat_id: int) -> ChatSettings: ...
+
+    async def save_settings(self, chat_id: int, settings: ChatSettings) -> None: ...
+
+    # --- conversations -----------------------------------------------------------------------
+    async def save_answer(self, record: AnswerRecord) -> None:
+        """Insert or replace the record of the bot message (chat_id, message_id)."""
+
+    async def answer(self, chat_id: int, message_id: int) -> AnswerRecord | None: ...
+
+    async def answer_to(self, chat_id: int, question_message_id: int) -> AnswerRecord | None:
+        """The latest answer the bot gave to the user's message ``question_message_id``."""
+
+    async def last_answer(self, chat_id: int) -> AnswerRecord | None:
+        """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
+
+    async def reset(self, chat_id: int) -> None:
+        """Forget the chat's conversation: the next question starts afresh."""
+
+    # --- delivery ------------------------------------------------------------------------------
+    async def is_handled(self, update_id: int) -> bool:
+        """Whether the update was handled already (Telegram re-delivers after a crash)."""
+
+    async def mark_handled(self, update_id: int) -> None:
+        """Record the update as handled, after its reply was sent: a crash in between can
+        only repeat that one answer, never lose it. Old records are pruned."""

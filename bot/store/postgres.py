@@ -1,0 +1,462 @@
+"""PostgreSQL backend: shared state for several bot processes (webhooks behind a load balancer).
+
+Every method is one transaction (a single statement, or BEGIN … COMMIT) on a connection from an
+async pool (psycopg 3), so concurrent handlers of one process run in parallel, and calls from
+several processes are made safe by the database itself: conflict-safe inserts (``ON CONFLICT``),
+a row lock on the chat's settings row serializing changes to one chat's library, and a row lock
+on an article before it is deleted as an orphan (see ``remove_article``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from index import Article
+
+from .base import AnswerRecord, ChatSettings, LibraryEntry
+
+# Numbered migrations, applied in order, all pending ones in one transaction under an advisory
+# lock. Append new ones; never edit one that has shipped.
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
+    (
+        1,  # libraries and delivery
+        (
+            """CREATE TABLE articles (
+                id TEXT PRIMARY KEY,
+                title TEXT NOT NULL,
+                text TEXT NOT NULL,
+                text_length INTEGER NOT NULL,  -- len(text), so library_size never reads the texts
+                language TEXT NOT NULL,
+                source_name TEXT,
+                source_url TEXT,
+                created_at TIMESTAMPTZ NOT NULL
+            )""",
+            # seq orders a chat's entries (their numbers); timestamps may tie, seq never does.
+            """CREATE TABLE chat_articles (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                chat_id BIGINT NOT NULL,
+                article_id TEXT NOT NULL REFERENCES articles (id),
+                added_at TIMESTAMPTZ NOT NULL,
+                added_by TEXT NOT NULL,
+                added_by_id BIGINT NOT NULL,
+                UNIQUE (chat_id, article_id)
+            )""",
+            "CREATE INDEX chat_articles_article ON chat_articles (article_id)",  # the orphan check
+            """CREATE TABLE chat_settings (
+                chat_id BIGINT PRIMARY KEY,
+                include_default BOOLEAN NOT NULL DEFAULT TRUE,
+                everyone_can_edit BOOLEAN NOT NULL DEFAULT FALSE,
+                version BIGINT NOT NULL DEFAULT 0  -- library_version: bumped on every change
+            )""",
+            """CREATE TABLE handled_updates (
+                update_id BIGINT PRIMARY KEY,
+                handled_at TIMESTAMPTZ NOT NULL
+            )""",
+            "CREATE INDEX handled_updates_at ON handled_updates (handled_at)",
+        ),
+    ),
+    (
+        2,  # conversations: answers to reply to, follow-ups, resets
+        (
+            """CREATE TABLE answers (
+                chat_id BIGINT NOT NULL,
+                message_id BIGINT NOT NULL,
+                question TEXT NOT NULL,
+                previous_question TEXT,
+                question_message_id BIGINT,
+                asked_by_id BIGINT,
+                page INTEGER NOT NULL DEFAULT 0,
+                created_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (chat_id, message_id)
+            )""",
+            "CREATE INDEX answers_question ON answers (chat_id, question_message_id)",
+            # A reset forgets every answer up to reset_after (Telegram message ids grow within a
+            # chat), so re-saving an old answer (paging it) cannot bring it back as the last one.
+            """CREATE TABLE conversations (
+                chat_id BIGINT PRIMARY KEY,
+                reset_after BIGINT NOT NULL,
+                reset_at TIMESTAMPTZ NOT NULL
+            )""",
+        ),
+    ),
+)
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+HANDLED_KEEP = 100_000  # handled update ids kept at most…
+HANDLED_MAX_AGE = timedelta(days=2)  # …and for this long: Telegram drops undelivered updates after 24 h
+PRUNE_EVERY = 1000  # mark_handled calls (per process) between prunes
+_MAX_INT = 2**63 - 1  # BIGINT; a larger /remove number simply has no entry
+
+# Advisory locks (class, key): migrations are locked per schema (key = hash of its name).
+_LOCK_CLASS = 0x5141  # "QA"
+_PRUNE_LOCK = 1
+
+_CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
+_LOCK_MIGRATIONS = "SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(current_schema(), '')))"
+_TRY_LOCK_PRUNE = "SELECT pg_try_advisory_xact_lock(%s, %s) AS locked"
+
+_ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
+    a.id, a.title, a.text, a.language, a.source_name, a.source_url"""
+_ANSWER_COLUMNS = "chat_id, message_id, question, previous_question, question_message_id, asked_by_id, page"
+
+_ENSURE_CHAT = "INSERT INTO chat_settings (chat_id) VALUES (%s) ON CONFLICT (chat_id) DO NOTHING"
+_LOCK_CHAT = "SELECT 1 FROM chat_settings WHERE chat_id = %s FOR UPDATE"
+_BUMP_VERSION = "UPDATE chat_settings SET version = version + 1 WHERE chat_id = %s"
+# DO UPDATE (not DO NOTHING) so the article row stays locked until this transaction commits: a
+# concurrent remove in another chat then waits before deciding the article is an orphan, and if
+# that remove deleted it first, ON CONFLICT retries and inserts it afresh.
+_UPSERT_ARTICLE = """INSERT INTO articles
+    (id, title, text, text_length, language, source_name, source_url, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (id) DO UPDATE SET title = articles.title"""
+_INSERT_ENTRY = """INSERT INTO chat_articles (chat_id, article_id, added_at, added_by, added_by_id)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (chat_id, article_id) DO NOTHING
+    RETURNING seq"""
+_SELECT_ENTRY = f"""SELECT {_ENTRY_COLUMNS},
+    (SELECT count(*) FROM chat_articles c2 WHERE c2.chat_id = ca.chat_id AND c2.seq <= ca.seq) AS number
+    FROM chat_articles ca JOIN articles a ON a.id = ca.article_id
+    WHERE ca.chat_id = %s AND ca.article_id = %s"""
+_SELECT_LIBRARY = f"""SELECT {_ENTRY_COLUMNS}
+    FROM chat_articles ca JOIN articles a ON a.id = ca.article_id
+    WHERE ca.chat_id = %s ORDER BY ca.seq"""
+_SELECT_NTH = _SELECT_LIBRARY + " LIMIT 1 OFFSET %s"
+_LOCK_ARTICLE = "SELECT 1 FROM articles WHERE id = %s FOR UPDATE"
+_DELETE_IF_ORPHAN = """DELETE FROM articles
+    WHERE id = %s AND NOT EXISTS (SELECT 1 FROM chat_articles WHERE article_id = %s)"""
+_LIBRARY_SIZE = """SELECT count(*) AS articles, coalesce(sum(a.text_length), 0) AS characters
+    FROM chat_articles ca JOIN articles a ON a.id = ca.article_id WHERE ca.chat_id = %s"""
+_SAVE_SETTINGS = """INSERT INTO chat_settings (chat_id, include_default, everyone_can_edit, version)
+    VALUES (%s, %s, %s, 1)
+    ON CONFLICT (chat_id) DO UPDATE SET
+        include_default = EXCLUDED.include_default,
+        everyone_can_edit = EXCLUDED.everyone_can_edit,
+        version = chat_settings.version + 1"""
+_SAVE_ANSWER = f"""INSERT INTO answers ({_ANSWER_COLUMNS}, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (chat_id, message_id) DO UPDATE SET
+        question = EXCLUDED.question,
+        previous_question = EXCLUDED.previous_question,
+        question_message_id = EXCLUDED.question_message_id,
+        asked_by_id = EXCLUDED.asked_by_id,
+        page = EXCLUDED.page"""
+_SELECT_ANSWER = f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE chat_id = %s AND message_id = %s"
+_SELECT_ANSWER_TO = f"""SELECT {_ANSWER_COLUMNS} FROM answers
+    WHERE chat_id = %s AND question_message_id = %s ORDER BY message_id DESC LIMIT 1"""
+_SELECT_LAST_ANSWER = f"""SELECT {_ANSWER_COLUMNS} FROM answers
+    WHERE chat_id = %s
+      AND message_id > coalesce((SELECT reset_after FROM conversations WHERE chat_id = %s), 0)
+    ORDER BY message_id DESC LIMIT 1"""
+_RESET = """INSERT INTO conversations (chat_id, reset_after, reset_at)
+    SELECT %s, coalesce(max(message_id), 0), %s FROM answers WHERE chat_id = %s
+    ON CONFLICT (chat_id) DO UPDATE SET
+        reset_after = GREATEST(conversations.reset_after, EXCLUDED.reset_after),
+        reset_at = EXCLUDED.reset_at"""
+_MARK_HANDLED = """INSERT INTO handled_updates (update_id, handled_at) VALUES (%s, %s)
+    ON CONFLICT (update_id) DO NOTHING"""
+_PRUNE_HANDLED = (
+    """DELETE FROM handled_updates WHERE update_id < (
+        SELECT update_id FROM handled_updates ORDER BY update_id DESC LIMIT 1 OFFSET %s)""",
+    "DELETE FROM handled_updates WHERE handled_at < %s",
+)
+
+# autocommit: a connection is idle between calls, never "idle in transaction"; conn.transaction()
+# issues the BEGIN/COMMIT. No server-side prepared statements: they break behind PgBouncer in
+# transaction mode, a common setup for many bot processes, and these queries are cheap to plan.
+_CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "row_factory": dict_row, "prepare_threshold": None}
+
+
+class PostgresStore:
+    """The ``Store`` on a PostgreSQL database given by a libpq DSN or URL."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        pool_size: int = 4,
+        connect_timeout: float = 10.0,
+        keep_handled: int = HANDLED_KEEP,
+        handled_max_age: timedelta = HANDLED_MAX_AGE,
+        prune_every: int = PRUNE_EVERY,
+    ) -> None:
+        self._dsn = dsn  # may hold a password: never put it in a message or a log line
+        self._pool_size = pool_size
+        self._connect_timeout = connect_timeout
+        self._keep_handled = keep_handled
+        self._handled_max_age = handled_max_age
+        self._prune_every = prune_every
+        self._marks = 0
+        self._pool: AsyncConnectionPool | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    async def open(self, *, schema_version: int | None = None) -> None:
+        """Connect and create or migrate the schema (``schema_version`` < latest: tests only)."""
+        # Migrate over a connection of its own first: a wrong DSN or a down server then fails
+        # here with libpq's own message, not as a pool timeout.
+        target = LATEST_VERSION if schema_version is None else schema_version
+        async with await psycopg.AsyncConnection.connect(
+            self._dsn, connect_timeout=max(1, round(self._connect_timeout)), **_CONNECTION_OPTIONS
+        ) as conn:
+            async with conn.transaction():
+                await _migrate(conn, target)
+            async with conn.transaction():
+                await self._prune(conn)
+        if self._pool is None:
+            pool = AsyncConnectionPool(
+                self._dsn,
+                min_size=1,
+                max_size=self._pool_size,
+                kwargs=_CONNECTION_OPTIONS,
+                check=AsyncConnectionPool.check_connection,  # survive a server restart
+                open=False,
+                name="bot-store",
+            )
+            try:
+                await pool.open(wait=True, timeout=self._connect_timeout)
+            except BaseException:
+                await pool.close()
+                raise
+            self._pool = pool
+
+    async def close(self) -> None:
+        """Close the pool's connections (idempotent)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        if self._pool is None:
+            raise RuntimeError("the store is not open: await store.open() first")
+        async with self._pool.connection() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        async with self._connection() as conn, conn.transaction():
+            yield conn
+
+    async def _fetchone(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        # A single statement sees one snapshot on its own: no BEGIN/COMMIT round trips needed.
+        async with self._connection() as conn:
+            return await (await conn.execute(sql, params)).fetchone()
+
+    async def _execute(self, sql: str, params: Sequence[Any]) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(sql, params)
+
+    # --- libraries -------------------------------------------------------------------------------
+    async def add_article(
+        self, chat_id: int, article: Article, added_by: str, added_by_id: int
+    ) -> LibraryEntry:
+        """Add to the chat's library (the same article twice is stored once; returns its entry)."""
+        now = _now()
+        async with self._transaction() as conn:
+            await _lock_chat(conn, chat_id, create=True)
+            await conn.execute(
+                _UPSERT_ARTICLE,
+                (
+                    article.id,
+                    article.title,
+                    article.text,
+                    len(article.text),
+                    article.language,
+                    article.source_name,
+                    article.source_url,
+                    now,
+                ),
+            )
+            inserted = await (
+                await conn.execute(_INSERT_ENTRY, (chat_id, article.id, now, added_by, added_by_id))
+            ).fetchone()
+            if inserted is not None:  # adding it again changes nothing, not even the version
+                await conn.execute(_BUMP_VERSION, (chat_id,))
+            row = await (await conn.execute(_SELECT_ENTRY, (chat_id, article.id))).fetchone()
+        assert row is not None  # inserted or already there, in this transaction
+        return _entry(row, row["number"])
+
+    async def remove_article(self, chat_id: int, number: int) -> LibraryEntry | None:
+        """Remove the chat's entry ``number``; None if the chat has no such entry."""
+        if not 1 <= number <= _MAX_INT:
+            return None
+        async with self._transaction() as conn:
+            if not await _lock_chat(conn, chat_id, create=False):
+                return None  # a chat without a settings row never added anything
+            row = await (await conn.execute(_SELECT_NTH, (chat_id, number - 1))).fetchone()
+            if row is None:
+                return None
+            await conn.execute("DELETE FROM chat_articles WHERE seq = %s", (row["seq"],))
+            # Lock the article, then look for other references in a new statement: under READ
+            # COMMITTED that statement sees any add that committed while we waited for the lock.
+            await conn.execute(_LOCK_ARTICLE, (row["id"],))
+            await conn.execute(_DELETE_IF_ORPHAN, (row["id"], row["id"]))
+            await conn.execute(_BUMP_VERSION, (chat_id,))
+        return _entry(row, number)
+
+    async def library(self, chat_id: int) -> list[LibraryEntry]:
+        """The chat's own articles, numbered, oldest first (not the built-in one)."""
+        async with self._connection() as conn:
+            rows = await (await conn.execute(_SELECT_LIBRARY, (chat_id,))).fetchall()
+        return [_entry(row, number) for number, row in enumerate(rows, start=1)]
+
+    async def library_version(self, chat_id: int) -> int:
+        """A number that changes whenever the chat's library or settings change (cache key)."""
+        row = await self._fetchone("SELECT version FROM chat_settings WHERE chat_id = %s", (chat_id,))
+        return row["version"] if row else 0
+
+    async def library_size(self, chat_id: int) -> tuple[int, int]:
+        """(articles, total characters) of the chat's own library, for the per-chat limits."""
+        row = await self._fetchone(_LIBRARY_SIZE, (chat_id,))
+        assert row is not None  # an aggregate always returns a row
+        return int(row["articles"]), int(row["characters"])
+
+    async def settings(self, chat_id: int) -> ChatSettings:
+        """The chat's settings (the defaults until it saves some)."""
+        row = await self._fetchone(
+            "SELECT include_default, everyone_can_edit FROM chat_settings WHERE chat_id = %s", (chat_id,)
+        )
+        if row is None:
+            return ChatSettings()
+        return ChatSettings(
+            include_default=row["include_default"], everyone_can_edit=row["everyone_can_edit"]
+        )
+
+    async def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Replace the chat's settings (changes its library_version)."""
+        await self._execute(_SAVE_SETTINGS, (chat_id, settings.include_default, settings.everyone_can_edit))
+
+    # --- conversations -----------------------------------------------------------------------------
+    async def save_answer(self, record: AnswerRecord) -> None:
+        """Insert or replace the record of the bot message (chat_id, message_id)."""
+        params = (
+            record.chat_id,
+            record.message_id,
+            record.question,
+            record.previous_question,
+            record.question_message_id,
+            record.asked_by_id,
+            record.page,
+            _now(),
+        )
+        await self._execute(_SAVE_ANSWER, params)
+
+    async def answer(self, chat_id: int, message_id: int) -> AnswerRecord | None:
+        """The record of the bot message (chat_id, message_id), if it is one of its answers."""
+        return _answer(await self._fetchone(_SELECT_ANSWER, (chat_id, message_id)))
+
+    async def answer_to(self, chat_id: int, question_message_id: int) -> AnswerRecord | None:
+        """The latest answer the bot gave to the user's message ``question_message_id``."""
+        return _answer(await self._fetchone(_SELECT_ANSWER_TO, (chat_id, question_message_id)))
+
+    async def last_answer(self, chat_id: int) -> AnswerRecord | None:
+        """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
+        return _answer(await self._fetchone(_SELECT_LAST_ANSWER, (chat_id, chat_id)))
+
+    async def reset(self, chat_id: int) -> None:
+        """Forget the chat's conversation: the next question starts afresh."""
+        await self._execute(_RESET, (chat_id, _now(), chat_id))
+
+    # --- delivery ------------------------------------------------------------------------------------
+    async def is_handled(self, update_id: int) -> bool:
+        """Whether the update was handled already (Telegram re-delivers after a crash)."""
+        row = await self._fetchone(
+            "SELECT 1 AS found FROM handled_updates WHERE update_id = %s", (update_id,)
+        )
+        return row is not None
+
+    async def mark_handled(self, update_id: int) -> None:
+        """Record the update as handled (idempotent); every ``prune_every`` calls, prune old records."""
+        self._marks += 1
+        async with self._transaction() as conn:
+            await conn.execute(_MARK_HANDLED, (update_id, _now()))
+            if self._marks % self._prune_every == 0:
+                await self._prune(conn)
+
+    async def _prune(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+        # One pruner at a time across processes (the others skip): two concurrent range deletes
+        # could deadlock, and one is enough.
+        cursor = await conn.execute(_TRY_LOCK_PRUNE, (_LOCK_CLASS, _PRUNE_LOCK))
+        locked = await cursor.fetchone()
+        if not (locked and locked["locked"]) or await _current_version(conn) < 1:
+            return
+        await conn.execute(_PRUNE_HANDLED[0], (self._keep_handled - 1,))
+        await conn.execute(_PRUNE_HANDLED[1], (_now() - self._handled_max_age,))
+
+
+# --- transactions -----------------------------------------------------------------------------------
+async def _migrate(conn: psycopg.AsyncConnection[dict[str, Any]], target: int) -> None:
+    """Apply the pending migrations up to ``target``; refuse a database from a newer bot."""
+    # Two processes starting together: the second waits here, then finds nothing left to do.
+    await conn.execute(_LOCK_MIGRATIONS, (_LOCK_CLASS,))
+    await conn.execute(_CREATE_VERSION_TABLE)
+    current = await _current_version(conn)
+    if current > LATEST_VERSION:
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this bot's {LATEST_VERSION}: "
+            "upgrade the bot (downgrading the schema is not supported)"
+        )
+    for version, statements in MIGRATIONS:
+        if current < version <= target:
+            for statement in statements:
+                await conn.execute(statement)
+            await conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+
+
+async def _current_version(conn: psycopg.AsyncConnection[dict[str, Any]]) -> int:
+    cursor = await conn.execute("SELECT coalesce(max(version), 0) AS version FROM schema_version")
+    row = await cursor.fetchone()
+    return row["version"] if row else 0
+
+
+async def _lock_chat(conn: psycopg.AsyncConnection[dict[str, Any]], chat_id: int, *, create: bool) -> bool:
+    """Lock the chat's settings row (creating it if asked): one library change per chat at a time."""
+    if create:
+        await conn.execute(_ENSURE_CHAT, (chat_id,))
+    return await (await conn.execute(_LOCK_CHAT, (chat_id,))).fetchone() is not None
+
+
+# --- rows → values ------------------------------------------------------------------------------------
+def _entry(row: dict[str, Any], number: int) -> LibraryEntry:
+    article = Article(
+        title=row["title"],
+        text=row["text"],
+        language=row["language"],
+        source_name=row["source_name"],
+        source_url=row["source_url"],
+        id=row["id"],
+    )
+    return LibraryEntry(
+        number=number,
+        article=article,
+        added_at=row["added_at"].astimezone(UTC),
+        added_by=row["added_by"],
+        added_by_id=row["added_by_id"],
+    )
+
+
+def _answer(row: dict[str, Any] | None) -> AnswerRecord | None:
+    if row is None:
+        return None
+    return AnswerRecord(
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        question=row["question"],
+        previous_question=row["previous_question"],
+        question_message_id=row["question_message_id"],
+        asked_by_id=row["asked_by_id"],
+        page=row["page"],
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

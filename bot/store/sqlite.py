@@ -1,0 +1,474 @@
+"""SQLite backend: one local file, for a bot that runs as a single process (polling or one webhook).
+
+Durability: WAL journal with ``synchronous=NORMAL``. Every committed transaction survives the bot
+process being killed (kill -9, OOM); a power loss may drop the last few commits but never leaves
+the file corrupt or a transaction half-applied.
+
+Threading: the connection is created and used only by one dedicated worker thread, and every
+method hands its whole transaction to that thread. Compared with running the calls on the event
+loop under an ``asyncio.Lock``, this keeps the loop responsive while SQLite waits on a busy file
+(another process, a checkpoint's fsync), serializes the calls without any lock, and means a
+cancelled caller can never interrupt a transaction halfway: the thread finishes (commit or
+rollback) whatever happens to the awaiting task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from index import Article
+
+from .base import AnswerRecord, ChatSettings, LibraryEntry
+
+T = TypeVar("T")
+
+# Numbered migrations, applied in order, all pending ones in one transaction. Append new ones;
+# never edit one that has shipped (files in the wild are at its version already).
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
+    (
+        1,  # libraries and delivery
+        (
+            """CREATE TABLE articles (
+                id TEXT PRIMARY KEY,
+                title TEXT NOT NULL,
+                text TEXT NOT NULL,
+                text_length INTEGER NOT NULL,  -- len(text), so library_size never reads the texts
+                language TEXT NOT NULL,
+                source_name TEXT,
+                source_url TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            # seq orders a chat's entries (their numbers); timestamps may tie, seq never does.
+            """CREATE TABLE chat_articles (
+                seq INTEGER PRIMARY KEY,
+                chat_id INTEGER NOT NULL,
+                article_id TEXT NOT NULL REFERENCES articles (id),
+                added_at TEXT NOT NULL,
+                added_by TEXT NOT NULL,
+                added_by_id INTEGER NOT NULL,
+                UNIQUE (chat_id, article_id)
+            )""",
+            "CREATE INDEX chat_articles_article ON chat_articles (article_id)",  # the orphan check
+            """CREATE TABLE chat_settings (
+                chat_id INTEGER PRIMARY KEY,
+                include_default INTEGER NOT NULL DEFAULT 1,
+                everyone_can_edit INTEGER NOT NULL DEFAULT 0,
+                version INTEGER NOT NULL DEFAULT 0  -- library_version: bumped on every change
+            )""",
+            """CREATE TABLE handled_updates (
+                update_id INTEGER PRIMARY KEY,
+                handled_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX handled_updates_at ON handled_updates (handled_at)",
+        ),
+    ),
+    (
+        2,  # conversations: answers to reply to, follow-ups, resets
+        (
+            """CREATE TABLE answers (
+                chat_id INTEGER NOT NULL,
+                message_id INTEGER NOT NULL,
+                question TEXT NOT NULL,
+                previous_question TEXT,
+                question_message_id INTEGER,
+                asked_by_id INTEGER,
+                page INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (chat_id, message_id)
+            )""",
+            "CREATE INDEX answers_question ON answers (chat_id, question_message_id)",
+            # A reset forgets every answer up to reset_after (Telegram message ids grow within a
+            # chat), so re-saving an old answer (paging it) cannot bring it back as the last one.
+            """CREATE TABLE conversations (
+                chat_id INTEGER PRIMARY KEY,
+                reset_after INTEGER NOT NULL,
+                reset_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+HANDLED_KEEP = 100_000  # handled update ids kept at most…
+HANDLED_MAX_AGE = timedelta(days=2)  # …and for this long: Telegram drops undelivered updates after 24 h
+PRUNE_EVERY = 1000  # mark_handled calls between prunes
+_MAX_INT = 2**63 - 1  # SQLite integers are 64-bit; a larger /remove number simply has no entry
+
+_ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
+    a.id, a.title, a.text, a.language, a.source_name, a.source_url"""
+_ANSWER_COLUMNS = "chat_id, message_id, question, previous_question, question_message_id, asked_by_id, page"
+
+_INSERT_ARTICLE = """INSERT INTO articles
+    (id, title, text, text_length, language, source_name, source_url, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO NOTHING"""
+_INSERT_ENTRY = """INSERT INTO chat_articles (chat_id, article_id, added_at, added_by, added_by_id)
+    VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (chat_id, article_id) DO NOTHING"""
+_SELECT_ENTRY = f"""SELECT {_ENTRY_COLUMNS},
+    (SELECT count(*) FROM chat_articles c2 WHERE c2.chat_id = ca.chat_id AND c2.seq <= ca.seq) AS number
+    FROM chat_articles ca JOIN articles a ON a.id = ca.article_id
+    WHERE ca.chat_id = ? AND ca.article_id = ?"""
+_SELECT_LIBRARY = f"""SELECT {_ENTRY_COLUMNS}
+    FROM chat_articles ca JOIN articles a ON a.id = ca.article_id
+    WHERE ca.chat_id = ? ORDER BY ca.seq"""
+_SELECT_NTH = _SELECT_LIBRARY + " LIMIT 1 OFFSET ?"
+_DELETE_IF_ORPHAN = """DELETE FROM articles
+    WHERE id = ? AND NOT EXISTS (SELECT 1 FROM chat_articles WHERE article_id = ?)"""
+_ENSURE_CHAT = "INSERT INTO chat_settings (chat_id) VALUES (?) ON CONFLICT (chat_id) DO NOTHING"
+_BUMP_VERSION = "UPDATE chat_settings SET version = version + 1 WHERE chat_id = ?"
+_SAVE_SETTINGS = """INSERT INTO chat_settings (chat_id, include_default, everyone_can_edit, version)
+    VALUES (?, ?, ?, 1)
+    ON CONFLICT (chat_id) DO UPDATE SET
+        include_default = excluded.include_default,
+        everyone_can_edit = excluded.everyone_can_edit,
+        version = chat_settings.version + 1"""
+_LIBRARY_SIZE = """SELECT count(*), coalesce(sum(a.text_length), 0)
+    FROM chat_articles ca JOIN articles a ON a.id = ca.article_id WHERE ca.chat_id = ?"""
+_SAVE_ANSWER = f"""INSERT INTO answers ({_ANSWER_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (chat_id, message_id) DO UPDATE SET
+        question = excluded.question,
+        previous_question = excluded.previous_question,
+        question_message_id = excluded.question_message_id,
+        asked_by_id = excluded.asked_by_id,
+        page = excluded.page"""
+_SELECT_ANSWER = f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?"
+_SELECT_ANSWER_TO = f"""SELECT {_ANSWER_COLUMNS} FROM answers
+    WHERE chat_id = ? AND question_message_id = ? ORDER BY message_id DESC LIMIT 1"""
+_SELECT_LAST_ANSWER = f"""SELECT {_ANSWER_COLUMNS} FROM answers
+    WHERE chat_id = ?
+      AND message_id > coalesce((SELECT reset_after FROM conversations WHERE chat_id = ?), 0)
+    ORDER BY message_id DESC LIMIT 1"""
+_RESET = """INSERT INTO conversations (chat_id, reset_after, reset_at)
+    SELECT ?, coalesce(max(message_id), 0), ? FROM answers WHERE chat_id = ?
+    ON CONFLICT (chat_id) DO UPDATE SET
+        reset_after = max(conversations.reset_after, excluded.reset_after),
+        reset_at = excluded.reset_at"""
+_MARK_HANDLED = "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_PRUNE_HANDLED = (
+    """DELETE FROM handled_updates WHERE update_id < (
+        SELECT update_id FROM handled_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)""",
+    "DELETE FROM handled_updates WHERE handled_at < ?",
+)
+
+
+class SQLiteStore:
+    """The ``Store`` on a local SQLite file (created with its parent directories on first open)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        keep_handled: int = HANDLED_KEEP,
+        handled_max_age: timedelta = HANDLED_MAX_AGE,
+        prune_every: int = PRUNE_EVERY,
+    ) -> None:
+        self.path = Path(path)
+        self._keep_handled = keep_handled
+        self._handled_max_age = handled_max_age
+        self._prune_every = prune_every
+        self._marks = 0
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    async def open(self, *, schema_version: int | None = None) -> None:
+        """Open the file and create or migrate the schema (``schema_version`` < latest: tests only)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        try:
+            await self._run(self._open_sync, LATEST_VERSION if schema_version is None else schema_version)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Close the file (idempotent)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(executor, self._close_sync)
+        finally:
+            executor.shutdown(wait=False)
+
+    def _open_sync(self, target: int) -> None:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode (isolation_level=None): transactions are the explicit BEGINs below.
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            conn.row_factory = sqlite3.Row
+            _use_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._conn = conn
+        self._transaction(lambda conn: _migrate(conn, target))
+        self._transaction(self._prune)
+
+    def _close_sync(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            raise RuntimeError("the store is not open: await store.open() first")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._run(self._transaction, fn, *args)
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._run(lambda: fn(self._connection(), *args))
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("the store is not open: await store.open() first")
+        return self._conn
+
+    def _transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` as one write transaction: all of it is committed or none."""
+        conn = self._connection()
+        # IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a read.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn, *args)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    # --- libraries -------------------------------------------------------------------------------
+    async def add_article(
+        self, chat_id: int, article: Article, added_by: str, added_by_id: int
+    ) -> LibraryEntry:
+        """Add to the chat's library (the same article twice is stored once; returns its entry)."""
+        return await self._write(_add_article, chat_id, article, added_by, added_by_id)
+
+    async def remove_article(self, chat_id: int, number: int) -> LibraryEntry | None:
+        """Remove the chat's entry ``number``; None if the chat has no such entry."""
+        return await self._write(_remove_article, chat_id, number)
+
+    async def library(self, chat_id: int) -> list[LibraryEntry]:
+        """The chat's own articles, numbered, oldest first (not the built-in one)."""
+        return await self._read(_library, chat_id)
+
+    async def library_version(self, chat_id: int) -> int:
+        """A number that changes whenever the chat's library or settings change (cache key)."""
+        row = await self._read(_fetchone, "SELECT version FROM chat_settings WHERE chat_id = ?", (chat_id,))
+        return row[0] if row else 0
+
+    async def library_size(self, chat_id: int) -> tuple[int, int]:
+        """(articles, total characters) of the chat's own library, for the per-chat limits."""
+        row = await self._read(_fetchone, _LIBRARY_SIZE, (chat_id,))
+        return row[0], row[1]
+
+    async def settings(self, chat_id: int) -> ChatSettings:
+        """The chat's settings (the defaults until it saves some)."""
+        row = await self._read(
+            _fetchone,
+            "SELECT include_default, everyone_can_edit FROM chat_settings WHERE chat_id = ?",
+            (chat_id,),
+        )
+        if row is None:
+            return ChatSettings()
+        return ChatSettings(include_default=bool(row[0]), everyone_can_edit=bool(row[1]))
+
+    async def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Replace the chat's settings (changes its library_version)."""
+        await self._write(
+            _execute, _SAVE_SETTINGS, (chat_id, settings.include_default, settings.everyone_can_edit)
+        )
+
+    # --- conversations -----------------------------------------------------------------------------
+    async def save_answer(self, record: AnswerRecord) -> None:
+        """Insert or replace the record of the bot message (chat_id, message_id)."""
+        params = (
+            record.chat_id,
+            record.message_id,
+            record.question,
+            record.previous_question,
+            record.question_message_id,
+            record.asked_by_id,
+            record.page,
+            _timestamp(_now()),
+        )
+        await self._write(_execute, _SAVE_ANSWER, params)
+
+    async def answer(self, chat_id: int, message_id: int) -> AnswerRecord | None:
+        """The record of the bot message (chat_id, message_id), if it is one of its answers."""
+        return _answer(await self._read(_fetchone, _SELECT_ANSWER, (chat_id, message_id)))
+
+    async def answer_to(self, chat_id: int, question_message_id: int) -> AnswerRecord | None:
+        """The latest answer the bot gave to the user's message ``question_message_id``."""
+        return _answer(await self._read(_fetchone, _SELECT_ANSWER_TO, (chat_id, question_message_id)))
+
+    async def last_answer(self, chat_id: int) -> AnswerRecord | None:
+        """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
+        return _answer(await self._read(_fetchone, _SELECT_LAST_ANSWER, (chat_id, chat_id)))
+
+    async def reset(self, chat_id: int) -> None:
+        """Forget the chat's conversation: the next question starts afresh."""
+        await self._write(_execute, _RESET, (chat_id, _timestamp(_now()), chat_id))
+
+    # --- delivery ------------------------------------------------------------------------------------
+    async def is_handled(self, update_id: int) -> bool:
+        """Whether the update was handled already (Telegram re-delivers after a crash)."""
+        row = await self._read(_fetchone, "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
+        return row is not None
+
+    async def mark_handled(self, update_id: int) -> None:
+        """Record the update as handled (idempotent); every ``prune_every`` calls, prune old records."""
+        self._marks += 1
+        prune = self._marks % self._prune_every == 0
+        await self._write(self._mark_handled, update_id, prune)
+
+    def _mark_handled(self, conn: sqlite3.Connection, update_id: int, prune: bool) -> None:
+        conn.execute(_MARK_HANDLED, (update_id, _timestamp(_now())))
+        if prune:
+            self._prune(conn)
+
+    def _prune(self, conn: sqlite3.Connection) -> None:
+        if _current_version(conn) < 1:  # opened at version 0 (tests): nothing to prune
+            return
+        conn.execute(_PRUNE_HANDLED[0], (self._keep_handled - 1,))
+        conn.execute(_PRUNE_HANDLED[1], (_timestamp(_now() - self._handled_max_age),))
+
+
+# --- transactions (run on the worker thread, inside _transaction) ----------------------------------------
+def _migrate(conn: sqlite3.Connection, target: int) -> None:
+    """Apply the pending migrations up to ``target``; refuse a file from a newer bot."""
+    current = _current_version(conn)
+    if current > LATEST_VERSION:
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this bot's {LATEST_VERSION}: "
+            "upgrade the bot (downgrading the schema is not supported)"
+        )
+    for version, statements in MIGRATIONS:
+        if current < version <= target:
+            for statement in statements:
+                conn.execute(statement)
+            # user_version lives in the file header and is written by this same transaction.
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (a no-op once it is: the mode is stored in the file)."""
+    # Switching needs an exclusive lock, and when another connection is opening the new file at
+    # the same moment SQLite answers "locked" at once instead of waiting busy_timeout: retry.
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.01)
+
+
+def _current_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _add_article(
+    conn: sqlite3.Connection, chat_id: int, article: Article, added_by: str, added_by_id: int
+) -> LibraryEntry:
+    now = _timestamp(_now())
+    conn.execute(_ENSURE_CHAT, (chat_id,))
+    conn.execute(
+        _INSERT_ARTICLE,
+        (
+            article.id,
+            article.title,
+            article.text,
+            len(article.text),
+            article.language,
+            article.source_name,
+            article.source_url,
+            now,
+        ),
+    )
+    if conn.execute(_INSERT_ENTRY, (chat_id, article.id, now, added_by, added_by_id)).rowcount:
+        conn.execute(_BUMP_VERSION, (chat_id,))  # adding it again changes nothing, not even the version
+    row = conn.execute(_SELECT_ENTRY, (chat_id, article.id)).fetchone()
+    return _entry(row, row["number"])
+
+
+def _remove_article(conn: sqlite3.Connection, chat_id: int, number: int) -> LibraryEntry | None:
+    if not 1 <= number <= _MAX_INT:
+        return None
+    row = conn.execute(_SELECT_NTH, (chat_id, number - 1)).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM chat_articles WHERE seq = ?", (row["seq"],))
+    conn.execute(_DELETE_IF_ORPHAN, (row["id"], row["id"]))
+    conn.execute(_BUMP_VERSION, (chat_id,))
+    return _entry(row, number)
+
+
+def _library(conn: sqlite3.Connection, chat_id: int) -> list[LibraryEntry]:
+    rows = conn.execute(_SELECT_LIBRARY, (chat_id,)).fetchall()
+    return [_entry(row, number) for number, row in enumerate(rows, start=1)]
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
+    conn.execute(sql, params)
+
+
+def _fetchone(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+    return conn.execute(sql, params).fetchone()
+
+
+# --- rows → values ------------------------------------------------------------------------------------
+def _entry(row: sqlite3.Row, number: int) -> LibraryEntry:
+    article = Article(
+        title=row["title"],
+        text=row["text"],
+        language=row["language"],
+        source_name=row["source_name"],
+        source_url=row["source_url"],
+        id=row["id"],
+    )
+    return LibraryEntry(
+        number=number,
+        article=article,
+        added_at=_datetime(row["added_at"]),
+        added_by=row["added_by"],
+        added_by_id=row["added_by_id"],
+    )
+
+
+def _answer(row: sqlite3.Row | None) -> AnswerRecord | None:
+    if row is None:
+        return None
+    return AnswerRecord(
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        question=row["question"],
+        previous_question=row["previous_question"],
+        question_message_id=row["question_message_id"],
+        asked_by_id=row["asked_by_id"],
+        page=row["page"],
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(moment: datetime) -> str:
+    # Fixed-width ISO 8601 in UTC, so text order is time order (the age prune compares strings).
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)

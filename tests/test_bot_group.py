@@ -1,0 +1,48 @@
+"""Group chats, end to end: shared context, addressing rules, quoting the asker."""
+
+import pytest
+
+from tests.botharness import running_bot
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def members(fake_api):
+    return [fake_api.user(2001, "Ann", "ann"), fake_api.user(2002, "Bob", "bob"), fake_api.user(2003, "Cy")]
+
+
+@pytest.fixture
+def group(fake_api):
+    return fake_api.group_chat("News club", chat_id=-100500)
+
+
+async def test_chatter_is_ignored_and_every_way_of_asking_is_answered(fake_api, tmp_path, members, group):
+    ann, bob, cy = members
+    async with running_bot(fake_api, tmp_path):
+        fake_api.send_text(group, ann, "did you see the news about reservists?")
+        fake_api.send_text(group, bob, "how many reservists were there?")  # chatter: not for the bot
+        ask = fake_api.send_text(group, ann, "/ask how many reservists?")
+        first = await fake_api.wait_for_bot_reply(group, after=ask)
+        ask_at = fake_api.send_text(group, bob, "/ask@ArticleQABot who is Andriy Yusov?")
+        second = await fake_api.wait_for_bot_reply(group, after=ask_at)
+        mention = fake_api.send_text(group, cy, "@ArticleQABot where is Petropavl?")
+        third = await fake_api.wait_for_bot_reply(group, after=mention)
+        follow_up = fake_api.send_text(group, ann, "what did he say people were calling?", reply_to=second)
+        fourth = await fake_api.wait_for_bot_reply(group, after=follow_up)
+    assert len(fake_api.bot_messages(group)) == 4, "chatter got no answer"
+    assert "300,000" in first["text"]
+    assert "Andriy Yusov" in second["text"]
+    assert "Kazakhstan" in third["text"]
+    assert "hotline" in fourth["text"], "the reply was resolved against Bob's question"
+    for reply, question in ((first, ask), (second, ask_at), (third, mention), (fourth, follow_up)):
+        assert reply["reply_to_message"]["message_id"] == question["message_id"], "the asker is quoted"
+
+
+async def test_a_command_for_another_bot_is_not_answered(fake_api, tmp_path, members, group):
+    ann = members[0]
+    async with running_bot(fake_api, tmp_path):
+        fake_api.send_text(group, ann, "/ask@SomeOtherBot how many reservists?")
+        marker = fake_api.send_text(group, ann, "/ask how many reservists?")
+        await fake_api.wait_for_bot_reply(group, after=marker)
+    assert len(fake_api.bot_messages(group)) == 1
