@@ -12,6 +12,7 @@ sharing a term with the query are ranked (:meth:`RankBM25Scorer.top`).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
@@ -80,6 +81,10 @@ class RankBM25Scorer:
 
 
 
+# Past one passage in _DENSE of the library, library-sized arrays beat sorting and searching.
+_DENSE = 32
+
+
 class SparseBM25Scorer:
     """rank-bm25's ``BM25Plus`` scores, computed from an inverted index with numpy.
 
@@ -96,9 +101,8 @@ class SparseBM25Scorer:
         self._size = len(corpus)
         self._delta = delta
         self._vocabulary: dict[str, int] = {}
-        term_ids: list[int] = []
-        doc_ids: list[int] = []
-        counts: list[int] = []
+        # Compact arrays, not lists: a million passages make tens of millions of postings.
+        term_ids, doc_ids, counts = array("q"), array("q"), array("q")
         for doc, terms in enumerate(corpus):
             for term, count in Counter(terms).items():
                 term_ids.append(self._vocabulary.setdefault(term, len(self._vocabulary)))
@@ -107,10 +111,11 @@ class SparseBM25Scorer:
         if not self._vocabulary:
             self._size = 0  # nothing to rank (rank-bm25 itself cannot even be built on it)
             return
-        terms_array = np.asarray(term_ids, dtype=np.int64)
+        terms_array = np.frombuffer(term_ids, dtype=np.int64)
         order = np.argsort(terms_array, kind="stable")  # group by term; passages stay ascending
-        self._postings = np.asarray(doc_ids, dtype=np.int32)[order]
-        frequencies = np.asarray(counts, dtype=np.int64)[order]
+        self._postings = np.frombuffer(doc_ids, dtype=np.int64)[order]
+        frequencies = np.frombuffer(counts, dtype=np.int64)[order]
+        del doc_ids, counts
         document_frequency = np.bincount(terms_array, minlength=len(self._vocabulary))
         self._offsets = np.concatenate(([0], np.cumsum(document_frequency)))
         # The same expressions as rank_bm25.BM25 and BM25Plus, evaluated in the same order.
@@ -173,24 +178,42 @@ class SparseBM25Scorer:
     def _exact(self, ids: list[int], passages: np.ndarray) -> np.ndarray:
         """rank-bm25's score of each passage, summed term by term in query order as
         ``idf · (δ + tf-part)`` — the same floats to the last bit, so the same rankings."""
-        parts = {}
-        for term in dict.fromkeys(ids):
-            postings = self._postings_of(term)
-            at = np.searchsorted(postings, passages)
-            inside = at < len(postings)
-            found = np.zeros(len(passages), dtype=bool)
-            found[inside] = postings[at[inside]] == passages[inside]
-            part = np.zeros(len(passages))
-            part[found] = self._tf_part[self._offsets[term] + at[found]]
-            parts[term] = part
+        place = None
+        if len(passages) * _DENSE >= self._size:  # many passages: a library-sized map, built once
+            place = np.full(self._size, -1, dtype=np.int64)
+            place[passages] = np.arange(len(passages))
+        parts = {term: self._parts(term, passages, place) for term in dict.fromkeys(ids)}
         scores = np.zeros(len(passages))
         for term in ids:  # a repeated query term counts again, as in rank-bm25
             scores += self._idf[term] * (self._delta + parts[term])
         return scores
 
-    @staticmethod
-    def _union(postings: list[np.ndarray]) -> np.ndarray:
-        return postings[0] if len(postings) == 1 else np.unique(np.concatenate(postings))
+    def _parts(self, term: int, passages: np.ndarray, place: np.ndarray | None) -> np.ndarray:
+        """The term's tf-part for each of ``passages`` (sorted), 0 where it does not occur."""
+        start, end = self._offsets[term], self._offsets[term + 1]
+        postings = self._postings[start:end]
+        part = np.zeros(len(passages))
+        if place is None:  # few passages: look each one up in the postings
+            at = np.searchsorted(postings, passages)
+            inside = at < len(postings)
+            found = np.zeros(len(passages), dtype=bool)
+            found[inside] = postings[at[inside]] == passages[inside]
+            part[found] = self._tf_part[start + at[found]]
+        else:  # many: one pass over the postings through the map
+            where = place[postings]
+            hit = where >= 0
+            part[where[hit]] = self._tf_part[start:end][hit]
+        return part
+
+    def _union(self, postings: list[np.ndarray]) -> np.ndarray:
+        if len(postings) == 1:
+            return postings[0]
+        if sum(len(p) for p in postings) * _DENSE < self._size:
+            return np.unique(np.concatenate(postings))
+        marked = np.zeros(self._size, dtype=bool)
+        for passages in postings:
+            marked[passages] = True
+        return np.flatnonzero(marked)
 
     def __len__(self) -> int:
         return self._size

@@ -1,0 +1,91 @@
+"""Highlighting: the question's words and the words that answer it, as article offsets."""
+
+from itertools import pairwise
+
+import pytest
+
+from index import Index, default_article
+from index.highlight import highlights
+from index.question import analyse
+
+
+def marked(question: str, text: str, offset: int = 0) -> list[str]:
+    spans = highlights(text, offset, analyse(question))
+    assert spans == sorted(spans)
+    for (_, end), (start, _) in pairwise(spans):
+        assert end < start  # merged: neither overlapping nor touching
+    for start, end in spans:
+        assert offset <= start < end <= offset + len(text)
+    return [text[start - offset : end - offset] for start, end in spans]
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        # the question's own terms, in any inflection
+        ("what did Zelensky say?", "Zelensky said the war goes on.", ["Zelensky", "said"]),
+        ("reservist", "Reservists and more reservists.", ["Reservists", "reservists"]),
+        ("Ukraine's army", "The army of Ukraine advanced.", ["army", "Ukraine"]),
+        # and what answers it
+        (
+            "how many troops does Ukraine have?",
+            "Ukraine has 300,000 troops.",
+            ["Ukraine", "300,000", "troops"],
+        ),
+        ("how many?", "There were 300 of them.", ["300"]),
+    ],
+)
+def test_highlighted_words(question, text, expected):
+    assert marked(question, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        (
+            "when did Putin announce the call-up?",
+            "Putin announced the call-up on September 21, 2022.",
+            "September 21",
+        ),
+        ("who is the spokesman of the directorate?", "The spokesman, Andriy Yusov, spoke.", "Andriy Yusov"),
+        ("where did the citizens go?", "The citizens went to Petropavl in winter.", "Petropavl"),
+        ("how much land was retaken?", "Forces retook 2,316 square miles of land.", "2,316"),
+    ],
+)
+def test_the_answer_is_highlighted(question, text, answer):
+    assert any(answer in word for word in marked(question, text))
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("how many reservists?", "Nothing relevant is written here."),
+        ("the of and", "the of and more"),
+        ("", "Some text."),
+        ("kherson", ""),
+    ],
+)
+def test_nothing_to_highlight(question, text):
+    assert marked(question, text) == []
+
+
+@pytest.mark.parametrize("offset", [0, 1, 1000])
+def test_spans_are_shifted_to_article_offsets(offset):
+    assert marked("how many troops?", "Ukraine has 300,000 troops.", offset) == ["300,000", "troops"]
+
+
+def test_a_search_hit_highlights_the_number_for_how_many():
+    answer = Index([default_article()]).search("how many reservists?")
+    text = default_article().text
+    words = [text[start:end] for start, end in answer.hits[0].highlights]
+    assert "300,000" in words
+    assert "reservists" in words
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u200b\u200b", "🎉 300 🎉", "שלום 300 עולם", "x" * 10_000, "1" * 1000, "Ü" * 500 + " 5"],
+)
+def test_odd_passages_do_not_raise(text):
+    for question in ("how many?", "when?", "who?", "where?", "what?"):
+        marked(question, text, offset=7)

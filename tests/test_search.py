@@ -1,0 +1,196 @@
+"""Index.search: ranking, declining, follow-ups, several articles, and odd input."""
+
+import pytest
+
+from index import Answer, Article, Index, Turn, default_article
+from index.reader import parse_text
+
+MOON = parse_text(
+    "Moon Base Weekly\n\n"
+    "The lunar base Artemis Station now houses 42 residents, its director Maria Okafor said on Tuesday.\n\n"
+    "Residents grow potatoes and lettuce in a greenhouse dug under the regolith.\n\n"
+    "A supply rocket from Earth lands every 90 days with water, oxygen and spare parts.",
+    source_name="Moon Gazette",
+    url="https://example.org/moon",
+)
+
+
+@pytest.fixture(scope="module")
+def seed_index() -> Index:
+    return Index([default_article()])
+
+
+@pytest.fixture(scope="module")
+def library() -> Index:
+    return Index([default_article(), MOON])
+
+
+def assert_well_formed(answer: Answer, k: int = 5) -> None:
+    assert isinstance(answer.declined, bool)
+    assert 0.0 <= answer.confidence <= 1.0
+    assert len(answer.hits) <= k
+    scores = [hit.score for hit in answer.hits]
+    assert scores == sorted(scores, reverse=True)
+    for i, hit in enumerate(answer.hits):
+        passage = hit.passage
+        assert hit.score > 0
+        assert passage.article.text[passage.start : passage.end] == passage.text
+        assert (hit.citation.start, hit.citation.end) == (passage.start, passage.end)
+        assert hit.citation.paragraph == passage.paragraph
+        for start, end in hit.highlights:
+            assert passage.start <= start < end <= passage.end
+        assert list(hit.highlights) == sorted(hit.highlights)
+        for other in answer.hits[:i]:  # hits do not repeat each other's text
+            if other.passage.article == passage.article:
+                assert passage.end <= other.passage.start or other.passage.end <= passage.start
+
+
+RANKED = [
+    ("how many reservists?", "calling up 300,000 reservists"),
+    ("who is Andriy Yusov?", "Andriy Yusov, spokesman"),
+    ("how much territory have Ukrainian forces retaken?", "2,316 square miles"),
+    ("what did TASS report?", "TASS news agency reported"),
+    ("where did Russian citizens receive identification numbers?", "Petropavl, Kazakhstan"),
+    ("hotline to surrender", "hotline set up by Ukraine"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), RANKED)
+def test_the_answering_passage_ranks_first(seed_index, question, expected):
+    answer = seed_index.search(question)
+    assert_well_formed(answer)
+    assert not answer.declined
+    assert expected in answer.hits[0].passage.text
+
+
+DECLINED = [
+    "who won the world cup in 2018?",
+    "what is the capital of France?",
+    "how do I bake sourdough bread?",
+    "",
+    "   ",
+    "?",
+    "the of and",
+    "🎉🎉",
+    "\x00\x01",
+]
+
+
+@pytest.mark.parametrize("question", DECLINED)
+def test_declines_what_the_article_does_not_say(seed_index, question):
+    answer = seed_index.search(question)
+    assert_well_formed(answer)
+    assert answer.declined
+    assert answer.question == question
+
+
+def test_follow_up_borrows_the_previous_question(seed_index):
+    question = "what did he say people were calling?"
+    answer = seed_index.search(question, [Turn("who is Andriy Yusov?")])
+    assert_well_formed(answer)
+    assert not answer.declined
+    assert "Andriy Yusov" in answer.hits[0].passage.text
+    assert "hotline" in answer.hits[0].passage.text
+
+
+def test_history_only_counts_when_the_question_leans_on_it(seed_index):
+    question = "how many reservists?"
+    alone = seed_index.search(question)
+    after = seed_index.search(question, [Turn("who is Andriy Yusov?", "Andriy Yusov, spokesman …")])
+    assert after.hits[0].passage == alone.hits[0].passage
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("how many residents live on the moon base?", "Moon Base Weekly"),
+        ("what do residents grow in the greenhouse?", "Moon Base Weekly"),
+        ("how many reservists did Putin call up?", default_article().title),
+        ("who is Andriy Yusov?", default_article().title),
+    ],
+)
+def test_several_articles_answer_from_the_right_one(library, question, title):
+    answer = library.search(question)
+    assert_well_formed(answer)
+    assert not answer.declined
+    top = answer.hits[0]
+    assert top.passage.article.title == title
+    assert top.citation.title == title
+
+
+def test_hits_of_a_library_point_into_their_own_article(library):
+    answer = library.search("residents Russians", k=10)
+    assert {hit.passage.article.title for hit in answer.hits} == {MOON.title, default_article().title}
+    for hit in answer.hits:
+        assert hit.passage.article.text[hit.passage.start : hit.passage.end] == hit.passage.text
+    moon_hit = next(hit for hit in answer.hits if hit.passage.article == MOON)
+    assert moon_hit.citation.link and moon_hit.citation.link.startswith("https://example.org/moon#:~:text=")
+
+
+@pytest.mark.parametrize(
+    "articles",
+    [[], [Article(title="empty", text="")], [Article(title="blank", text=" \n\n\t ")]],
+    ids=["no article", "empty article", "whitespace-only article"],
+)
+@pytest.mark.parametrize("question", ["how many reservists?", ""])
+def test_nothing_to_search(articles, question):
+    answer = Index(articles).search(question)
+    assert answer.hits == []
+    assert answer.declined
+    assert answer.confidence == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_k_limits_the_hits(seed_index, k):
+    answer = seed_index.search("Zelensky Russia war", k=k)
+    assert len(answer.hits) == k
+    assert_well_formed(answer, k)
+
+
+def test_answer_is_the_same_for_the_same_question(seed_index):
+    first = seed_index.search("how many reservists?")
+    second = seed_index.search("how many reservists?")
+    assert [h.passage for h in first.hits] == [h.passage for h in second.hits]
+    assert first.confidence == second.confidence
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "a" * 100_000,
+        "reservists " * 2_000,
+        "مرحبا كيف حالك",
+        "שלום\u200f עולם",
+        "Zelensky\u200b\u200dPutin",
+        "\ud800",
+        "how many\r\nreservists?\n",
+        "SELECT * FROM passages; --",
+        "who who who who who",
+    ],
+    ids=[
+        "long word",
+        "long repeat",
+        "arabic",
+        "hebrew rtl",
+        "zero width",
+        "lone surrogate",
+        "crlf",
+        "sql",
+        "who",
+    ],
+)
+def test_odd_questions_do_not_raise(seed_index, question):
+    assert_well_formed(seed_index.search(question))
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [Turn("")],
+        [Turn("   ")],
+        [Turn("who is Andriy Yusov?"), Turn("🎉")],
+        [Turn("x" * 10_000, "y" * 10_000)],
+    ],
+)
+def test_odd_history_does_not_raise(seed_index, history):
+    assert_well_formed(seed_index.search("what did he say?", history))
