@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
 
 from telegram import Update
+from telegram.error import InvalidToken
 
 from .app import build_application
+from .delivery import run_polling
 from .logs import setup_logging
 from .settings import SettingsError, load_settings
 
@@ -28,9 +32,21 @@ def main() -> int:
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 0
+    try:
+        asyncio.run(_poll(application))
+    except InvalidToken:
+        print("error: Telegram rejected TELEGRAM_BOT_TOKEN (revoked? for another server?).", file=sys.stderr)
+        return 2
     return 0
+
+
+async def _poll(application) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await run_polling(application, stop)
 
 
 if __name__ == "__main__":

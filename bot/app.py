@@ -7,7 +7,6 @@ import logging
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -20,7 +19,10 @@ from telegram.ext import (
 )
 
 from . import articles, commands, questions
+from .delivery import DeliveryApplication
+from .flood import Quotas
 from .library import Libraries
+from .sending import RateLimiter
 from .services import Services
 from .settings import Settings
 from .store import open_store
@@ -40,32 +42,20 @@ GROUP_COMMANDS = [
 ]
 
 
-class ChatActionRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter, except that "typing…" actions bypass it.
-
-    Telegram's flood limits count messages; chat actions don't post anything, and queueing
-    them behind a group's 20-messages-a-minute budget would delay (and use up) real answers.
-    """
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        if endpoint == "sendChatAction":
-            return await callback(*args, **kwargs)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-
 def build_application(settings: Settings) -> Application:
     """The bot, ready to run_polling() or run_webhook()."""
     application = (
         ApplicationBuilder()
+        .application_class(DeliveryApplication)
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(
-            ChatActionRateLimiter(
+            RateLimiter(
                 overall_max_rate=settings.messages_per_second,
                 group_max_rate=settings.group_messages_per_minute,
-                max_retries=5,
+                private_chat_max_rate=settings.private_chat_messages_per_second,
             )
         )
         .post_init(post_init)
@@ -111,7 +101,8 @@ async def post_init(application: Application) -> None:
     await store.open()
     libraries = Libraries(store, settings.index_cache_size)
     libraries.default  # noqa: B018 - build the shared index now, not on the first question
-    application.bot_data["services"] = Services(settings, store, libraries)
+    quotas = Quotas(settings.questions_per_minute_per_user, settings.questions_per_minute_per_chat)
+    application.bot_data["services"] = Services(settings, store, libraries, quotas)
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
 

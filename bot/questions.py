@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from index import Answer, Turn
 
+from .flood import SLOW_DOWN
 from .formatting import Button, Reply, answer_reply, context_reply
 from .library import search
 from .services import services
@@ -71,6 +72,9 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
         return
     app = services(context)
     edited = update.edited_message is not None
+    user_id = update.effective_user.id if update.effective_user else None
+    if not edited and app.quotas.over(chat.id, user_id):
+        await message.reply_text(SLOW_DOWN)
     previous_answer = await app.store.answer_to(chat.id, message.message_id) if edited else None
     history_question = await _history_question(update, context, previous_answer)
     typing = asyncio.create_task(_typing(context, chat.id))  # runs while we search
@@ -88,7 +92,6 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
             reply.html, reply_markup=keyboard(reply.buttons), link_preview_options=NO_PREVIEW
         )
         sent_id = sent.message_id
-    user_id = update.effective_user.id if update.effective_user else None
     record = AnswerRecord(chat.id, sent_id, question, history_question, message.message_id, user_id)
     await app.store.save_answer(record)
 

@@ -7,6 +7,7 @@ from typing import cast
 
 from telegram.ext import ContextTypes
 
+from .flood import Quotas
 from .library import Libraries
 from .settings import Settings
 from .store import Store
@@ -17,6 +18,7 @@ class Services:
     settings: Settings
     store: Store
     libraries: Libraries
+    quotas: Quotas
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -36,6 +36,7 @@ class Settings:
     index_cache_size: int = 64
     messages_per_second: float = 30  # Telegram's overall limit for a bot
     group_messages_per_minute: float = 20  # Telegram's limit per group
+    private_chat_messages_per_second: float = 1  # Telegram's advice per private chat
     questions_per_minute_per_user: int = 20
     questions_per_minute_per_chat: int = 60
 
@@ -94,6 +95,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         messages_per_second=_number(env, "MESSAGES_PER_SECOND", Settings.messages_per_second, float),
         group_messages_per_minute=_number(
             env, "GROUP_MESSAGES_PER_MINUTE", Settings.group_messages_per_minute, float
+        ),
+        private_chat_messages_per_second=_number(
+            env, "PRIVATE_CHAT_MESSAGES_PER_SECOND", Settings.private_chat_messages_per_second, float
         ),
         questions_per_minute_per_user=_number(
             env, "QUESTIONS_PER_MINUTE_PER_USER", Settings.questions_per_minute_per_user

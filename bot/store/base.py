@@ -4,11 +4,13 @@ A chat's *library* is the articles its members added (plus the built-in one unle
 turned it off); its *conversation* is what follow-up questions lean on. Every bot answer is
 recorded with the question it answered, so a reply to it — by anyone in the chat, at any later
 time — can be resolved against that question, and an edited question can edit its answer.
-Updates already answered are recorded too, so one that Telegram delivers again is skipped.
+Received updates wait in an inbox until handled, then are recorded as handled, so a crash loses
+none and one that Telegram delivers again is skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -92,9 +94,14 @@ class Store(Protocol):
         """Forget the chat's conversation: the next question starts afresh."""
 
     # --- delivery ------------------------------------------------------------------------------
+    async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
+        """Inbox each (update_id, chat_id, payload JSON) not handled or inboxed yet; new ids, ascending."""
+
+    async def inbox(self, limit: int = 10_000) -> list[tuple[int, str]]:
+        """(update_id, payload) of the updates received and not handled yet, ascending by update_id."""
+
     async def is_handled(self, update_id: int) -> bool:
         """Whether the update was handled already (Telegram re-delivers after a crash)."""
 
     async def mark_handled(self, update_id: int) -> None:
-        """Record the update as handled, after its reply was sent: a crash in between can
-        only repeat that one answer, never lose it. Old records are pruned."""
+        """Record the update handled and take it out of the inbox, atomically; prunes old records."""

@@ -3,8 +3,9 @@
 Every method is one transaction (a single statement, or BEGIN … COMMIT) on a connection from an
 async pool (psycopg 3), so concurrent handlers of one process run in parallel, and calls from
 several processes are made safe by the database itself: conflict-safe inserts (``ON CONFLICT``),
-a row lock on the chat's settings row serializing changes to one chat's library, and a row lock
-on an article before it is deleted as an orphan (see ``remove_article``).
+a row lock on the chat's settings row serializing changes to one chat's library, a row lock
+on an article before it is deleted as an orphan (see ``remove_article``), and an advisory lock
+per update id serializing its receipt into the inbox with its ``mark_handled``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,17 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             )""",
         ),
     ),
+    (
+        3,  # the inbox: updates received from Telegram and not handled yet (never pruned)
+        (
+            """CREATE TABLE inbox (
+                update_id BIGINT PRIMARY KEY,
+                chat_id BIGINT,
+                payload TEXT NOT NULL,  -- the update as JSON
+                received_at TIMESTAMPTZ NOT NULL
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -97,6 +109,7 @@ _MAX_INT = 2**63 - 1  # BIGINT; a larger /remove number simply has no entry
 # Advisory locks (class, key): migrations are locked per schema (key = hash of its name).
 _LOCK_CLASS = 0x5141  # "QA"
 _PRUNE_LOCK = 1
+_UPDATE_LOCK_CLASS = 0x5142  # keys: update ids folded to 32 bits (a rare collision only serializes)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
@@ -164,6 +177,16 @@ _RESET = """INSERT INTO conversations (chat_id, reset_after, reset_at)
         reset_at = EXCLUDED.reset_at"""
 _MARK_HANDLED = """INSERT INTO handled_updates (update_id, handled_at) VALUES (%s, %s)
     ON CONFLICT (update_id) DO NOTHING"""
+_INBOX_VERSION = 3  # the schema version that added the inbox
+# The keys in ascending order (unnest keeps the array's), so two receivers never deadlock.
+_LOCK_UPDATES = "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::integer[]) AS key"
+_RECEIVE = """INSERT INTO inbox (update_id, chat_id, payload, received_at)
+    SELECT u.update_id, u.chat_id, u.payload, %s
+    FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS u (update_id, chat_id, payload)
+    WHERE NOT EXISTS (SELECT 1 FROM handled_updates h WHERE h.update_id = u.update_id)
+    ON CONFLICT (update_id) DO NOTHING
+    RETURNING update_id"""
+_SELECT_INBOX = "SELECT update_id, payload FROM inbox ORDER BY update_id LIMIT %s"
 _PRUNE_HANDLED = (
     """DELETE FROM handled_updates WHERE update_id < (
         SELECT update_id FROM handled_updates ORDER BY update_id DESC LIMIT 1 OFFSET %s)""",
@@ -196,6 +219,7 @@ class PostgresStore:
         self._handled_max_age = handled_max_age
         self._prune_every = prune_every
         self._marks = 0
+        self._version = 0  # the database's schema version, as of open()
         self._pool: AsyncConnectionPool | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -209,6 +233,7 @@ class PostgresStore:
         ) as conn:
             async with conn.transaction():
                 await _migrate(conn, target)
+            self._version = await _current_version(conn)
             async with conn.transaction():
                 await self._prune(conn)
         if self._pool is None:
@@ -367,6 +392,32 @@ class PostgresStore:
         await self._execute(_RESET, (chat_id, _now(), chat_id))
 
     # --- delivery ------------------------------------------------------------------------------------
+    async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
+        """Inbox each (update_id, chat_id, payload JSON) not handled or inboxed yet; new ids, ascending."""
+        first: dict[int, tuple[int, int | None, str]] = {}
+        for update in updates:
+            first.setdefault(update[0], update)  # an id twice in one batch: its first occurrence
+        if not first:
+            return []
+        ids = sorted(first)
+        async with self._transaction() as conn:
+            # Holding the ids' locks, the insert's snapshot sees every mark_handled of them that
+            # committed before; one committing later waits for this insert and then deletes it.
+            await conn.execute(_LOCK_UPDATES, (_UPDATE_LOCK_CLASS, sorted({_lock_key(u) for u in ids})))
+            cursor = await conn.execute(
+                _RECEIVE, (_now(), ids, [first[u][1] for u in ids], [first[u][2] for u in ids])
+            )
+            rows = await cursor.fetchall()
+        return sorted(row["update_id"] for row in rows)
+
+    async def inbox(self, limit: int = 10_000) -> list[tuple[int, str]]:
+        """(update_id, payload) of the updates received and not handled yet, ascending by update_id."""
+        if limit <= 0:
+            return []
+        async with self._connection() as conn:
+            rows = await (await conn.execute(_SELECT_INBOX, (limit,))).fetchall()
+        return [(row["update_id"], row["payload"]) for row in rows]
+
     async def is_handled(self, update_id: int) -> bool:
         """Whether the update was handled already (Telegram re-delivers after a crash)."""
         row = await self._fetchone(
@@ -375,10 +426,16 @@ class PostgresStore:
         return row is not None
 
     async def mark_handled(self, update_id: int) -> None:
-        """Record the update as handled (idempotent); every ``prune_every`` calls, prune old records."""
+        """Record the update handled and take it out of the inbox, atomically (idempotent); every
+        ``prune_every`` calls, prune old handled records (never the inbox)."""
         self._marks += 1
         async with self._transaction() as conn:
-            await conn.execute(_MARK_HANDLED, (update_id, _now()))
+            if self._version >= _INBOX_VERSION:  # opened at an older version (tests): no inbox yet
+                await conn.execute(_LOCK_UPDATES, (_UPDATE_LOCK_CLASS, [_lock_key(update_id)]))
+                await conn.execute(_MARK_HANDLED, (update_id, _now()))
+                await conn.execute("DELETE FROM inbox WHERE update_id = %s", (update_id,))
+            else:
+                await conn.execute(_MARK_HANDLED, (update_id, _now()))
             if self._marks % self._prune_every == 0:
                 await self._prune(conn)
 
@@ -423,6 +480,11 @@ async def _lock_chat(conn: psycopg.AsyncConnection[dict[str, Any]], chat_id: int
     if create:
         await conn.execute(_ENSURE_CHAT, (chat_id,))
     return await (await conn.execute(_LOCK_CHAT, (chat_id,))).fetchone() is not None
+
+
+def _lock_key(update_id: int) -> int:
+    """The update's advisory lock key: its id folded into a signed 32-bit integer."""
+    return (update_id + 2**31) % 2**32 - 2**31
 
 
 # --- rows → values ------------------------------------------------------------------------------------

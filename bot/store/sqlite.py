@@ -93,6 +93,17 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             )""",
         ),
     ),
+    (
+        3,  # the inbox: updates received from Telegram and not handled yet (never pruned)
+        (
+            """CREATE TABLE inbox (
+                update_id INTEGER PRIMARY KEY,
+                chat_id INTEGER,
+                payload TEXT NOT NULL,  -- the update as JSON
+                received_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -152,6 +163,11 @@ _RESET = """INSERT INTO conversations (chat_id, reset_after, reset_at)
         reset_after = max(conversations.reset_after, excluded.reset_after),
         reset_at = excluded.reset_at"""
 _MARK_HANDLED = "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_INBOX_VERSION = 3  # the schema version that added the inbox
+_RECEIVE = """INSERT INTO inbox (update_id, chat_id, payload, received_at)
+    SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM handled_updates WHERE update_id = ?)
+    ON CONFLICT (update_id) DO NOTHING"""
+_SELECT_INBOX = "SELECT update_id, payload FROM inbox ORDER BY update_id LIMIT ?"
 _PRUNE_HANDLED = (
     """DELETE FROM handled_updates WHERE update_id < (
         SELECT update_id FROM handled_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)""",
@@ -175,6 +191,7 @@ class SQLiteStore:
         self._handled_max_age = handled_max_age
         self._prune_every = prune_every
         self._marks = 0
+        self._version = 0  # the file's schema version, as of open()
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
 
@@ -210,6 +227,7 @@ class SQLiteStore:
             conn.execute("PRAGMA foreign_keys = ON")
             self._conn = conn
         self._transaction(lambda conn: _migrate(conn, target))
+        self._version = _current_version(self._conn)
         self._transaction(self._prune)
 
     def _close_sync(self) -> None:
@@ -321,19 +339,35 @@ class SQLiteStore:
         await self._write(_execute, _RESET, (chat_id, _timestamp(_now()), chat_id))
 
     # --- delivery ------------------------------------------------------------------------------------
+    async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
+        """Inbox each (update_id, chat_id, payload JSON) not handled or inboxed yet; new ids, ascending."""
+        if not updates:
+            return []
+        return await self._write(_receive_updates, _unique(updates))
+
+    async def inbox(self, limit: int = 10_000) -> list[tuple[int, str]]:
+        """(update_id, payload) of the updates received and not handled yet, ascending by update_id."""
+        if limit <= 0:
+            return []
+        rows = await self._read(_fetchall, _SELECT_INBOX, (limit,))
+        return [(row[0], row[1]) for row in rows]
+
     async def is_handled(self, update_id: int) -> bool:
         """Whether the update was handled already (Telegram re-delivers after a crash)."""
         row = await self._read(_fetchone, "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
         return row is not None
 
     async def mark_handled(self, update_id: int) -> None:
-        """Record the update as handled (idempotent); every ``prune_every`` calls, prune old records."""
+        """Record the update handled and take it out of the inbox, atomically (idempotent); every
+        ``prune_every`` calls, prune old handled records (never the inbox)."""
         self._marks += 1
         prune = self._marks % self._prune_every == 0
         await self._write(self._mark_handled, update_id, prune)
 
     def _mark_handled(self, conn: sqlite3.Connection, update_id: int, prune: bool) -> None:
         conn.execute(_MARK_HANDLED, (update_id, _timestamp(_now())))
+        if self._version >= _INBOX_VERSION:  # opened at an older version (tests): no inbox yet
+            conn.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
         if prune:
             self._prune(conn)
 
@@ -420,12 +454,35 @@ def _library(conn: sqlite3.Connection, chat_id: int) -> list[LibraryEntry]:
     return [_entry(row, number) for number, row in enumerate(rows, start=1)]
 
 
+def _receive_updates(conn: sqlite3.Connection, updates: list[tuple[int, int | None, str]]) -> list[int]:
+    # The write lock (BEGIN IMMEDIATE) serializes this with every other process's receive and
+    # mark_handled: an update is inboxed once, and never after it was handled.
+    now = _timestamp(_now())
+    return [
+        update_id
+        for update_id, chat_id, payload in updates
+        if conn.execute(_RECEIVE, (update_id, chat_id, payload, now, update_id)).rowcount
+    ]
+
+
+def _unique(updates: Sequence[tuple[int, int | None, str]]) -> list[tuple[int, int | None, str]]:
+    """The updates by ascending update_id, each id once (its first occurrence)."""
+    first: dict[int, tuple[int, int | None, str]] = {}
+    for update in updates:
+        first.setdefault(update[0], update)
+    return [first[update_id] for update_id in sorted(first)]
+
+
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
     conn.execute(sql, params)
 
 
 def _fetchone(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
     return conn.execute(sql, params).fetchone()
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
 
 
 # --- rows → values ------------------------------------------------------------------------------------
