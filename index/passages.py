@@ -13,7 +13,8 @@ from .sentences import Paragraph, Span, split_paragraphs
 # window starting at every sentence, then quoted with their neighbouring sentences up to
 # QUOTE_WORDS words. Measured on the eval's dev split (README, "Quality"): ranking windows of
 # 2 beats single sentences and windows of 3 (longer windows dilute BM25), and quoting the
-# surrounding sentences catches answers that sit next to the words the question shares.
+# surrounding sentences catches answers that sit next to the words the question shares —
+# more often just before them than after, so the quote grows backwards first.
 WINDOW = 2
 QUOTE_WORDS = 80
 # A window is not allowed to grow past this many characters, so a pasted wall of text
@@ -74,7 +75,7 @@ def paragraph_passages(article: Article, paragraph: Paragraph, window: int = WIN
 def widen(
     passage: Passage, paragraph: Paragraph, shown: Collection[int] = (), max_words: int = QUOTE_WORDS
 ) -> Passage | None:
-    """The passage with the paragraph's next, then previous, sentences added while the quote
+    """The passage with the paragraph's previous, then next, sentences added while the quote
     stays within ``max_words`` words (the answer often sits beside the sentence that matched).
 
     ``shown`` holds the paragraph's sentences (0-based) that an earlier hit already quotes:
@@ -104,8 +105,13 @@ def widen(
     )
 
 
-def _fits(index: int, sentences: Sequence[Span], shown: Collection[int], text: str, words: int, limit: int) -> bool:
-    return 0 <= index < len(sentences) and index not in shown and words + _words(text, sentences[index]) <= limit
+def _fits(
+    index: int, sentences: Sequence[Span], shown: Collection[int], text: str, words: int, limit: int
+) -> bool:
+    """Whether sentence ``index`` exists, is not shown yet, and keeps the quote within ``limit``."""
+    if not 0 <= index < len(sentences) or index in shown:
+        return False
+    return words + _words(text, sentences[index]) <= limit
 
 
 def _words(text: str, span: tuple[int, int]) -> int:

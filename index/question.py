@@ -1,12 +1,14 @@
-"""What a question asks for: its terms, and the kind of answer it expects."""
+"""What a question asks for: its terms, the kind of answer it expects, and the words that
+would contradict it (opposites)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
-from .tokens import Token, tokens
+from .tokens import Token, stemmer, tokens
 
 
 class AnswerType(Enum):
@@ -81,4 +83,54 @@ def _frame(text: str) -> tuple[re.Match[str], AnswerType] | None:
 def _in_name(text: str, index: int) -> bool:
     """A capitalised question word inside a name: "Doctor Who", "The Who"."""
     before = text[:index].rstrip()
-    return text[index].isupper() and bool(before) and before[-1] not in ".!?:;,\"'“(" and before.split()[-1][:1].isupper()
+    return (
+        text[index].isupper()
+        and bool(before)
+        and before[-1] not in ".!?:;,\"'“("
+        and before.split()[-1][:1].isupper()
+    )
+
+
+# Opposite words: a question that swaps one for the other ("the smallest", "unbalanced") asks
+# about something the passage does not say, though it shares nearly all its words. Pairs with
+# a stop word ("before"/"after", "more"/"less") are left out: the tokenizer drops stop words.
+_OPPOSITES = """
+    large small, larger smaller, largest smallest, big little, high low, higher lower,
+    highest lowest, long short, longer shorter, longest shortest, old new, older newer,
+    oldest newest, young old, early late, earlier later, earliest latest, first last, begin end,
+    start end, start finish, increase decrease, increasing decreasing, rise fall, gain loss,
+    win lose, victory defeat, success failure, succeed fail, accept reject, allow forbid,
+    allow prohibit, permit forbid, include exclude, import export, internal external,
+    inside outside, inner outer, upper lower, top bottom, north south, east west,
+    northern southern, eastern western, positive negative, maximum minimum, major minor,
+    majority minority, strong weak, stronger weaker, rich poor, richer poorer, richest poorest,
+    wealthy poor, best worst, better worse, good bad, easy hard, fast slow, faster slower,
+    heavy light, hot cold, warm cool, wet dry, true false, male female, public private,
+    ancient modern, precede follow, predecessor successor, open close, attack defend, buy sell,
+    add remove, push pull, always never, similar different, cause prevent, support oppose
+"""
+_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "anti")
+
+
+@cache
+def _opposite_terms() -> dict[str, frozenset[str]]:
+    stem = stemmer("en")
+    pairs: dict[str, set[str]] = {}
+    for pair in _OPPOSITES.split(","):
+        a, b = (stem(word) for word in pair.split())
+        pairs.setdefault(a, set()).add(b)
+        pairs.setdefault(b, set()).add(a)
+    return {term: frozenset(opposites) for term, opposites in pairs.items()}
+
+
+def opposed(term: str, found: set[str]) -> bool:
+    """Whether ``found`` holds the opposite of ``term`` ("larger" for "smaller", "balanc" for
+    "unbalanc" or the reverse) — a question term the passage contradicts rather than lacks."""
+    if _opposite_terms().get(term, frozenset()) & found:
+        return True
+    for prefix in _NEGATING_PREFIXES:
+        if term.startswith(prefix) and len(term) - len(prefix) >= 4 and term[len(prefix) :] in found:
+            return True
+        if prefix + term in found:
+            return True
+    return False

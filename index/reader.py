@@ -14,6 +14,7 @@ from .language import guess_language
 # library would spend seconds indexing one upload, so it is refused with a clear message.
 MAX_ARTICLE_CHARS = 2_000_000
 MAX_TITLE_CHARS = 200
+MIN_PAGE_WORDS = 15  # fewer words extracted from a web page are its boilerplate, not an article
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -129,13 +130,25 @@ def make_article(
     )
 
 
-_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)  # one line only
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
+# Every pattern runs in linear time: a file is untrusted, and Python's regex engine holds the
+# GIL, so one backtracking pattern on a crafted 2 KB file ("# a" and 2,000 spaces) froze the
+# whole bot. Hence no two adjacent parts that can match the same characters, and spans that
+# stop at the next marker or line end instead of searching the rest of the document for a close.
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.*)$", re.MULTILINE)  # one line; closing #s: _heading_text
+_MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^)\n]*\)")
+_MD_EMPHASIS = re.compile(
+    r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*"
+    r"|(?<!\w)__(?=\S)([^_\n]+?)(?<=\S)__(?!\w)"  # never inside a word: snake_case_names
+    r"|~~(?=\S)([^~\n]+?)(?<=\S)~~"
+    r"|\*(?=\S)([^*\n]+?)(?<=\S)\*"
+    r"|(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)"
+    r"|`([^`\n]+)`"
+)
+_MD_NESTING = 3  # passes of _MD_EMPHASIS: "**bold *and italic***" unwraps from the inside out
 _MD_FENCE = re.compile(r"^```.*$", re.MULTILINE)
-_MD_QUOTE = re.compile(r"^>\s?", re.MULTILINE)
-_MD_RULE = re.compile(r"^\s*([-*_]\s*){3,}$", re.MULTILINE)
+_MD_QUOTE = re.compile(r"^>[ \t]?", re.MULTILINE)
+_MD_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
 
 
 def parse_markdown(document: str, fallback_title: str = "Untitled", url: str | None = None) -> Article:
@@ -143,19 +156,38 @@ def parse_markdown(document: str, fallback_title: str = "Untitled", url: str | N
     document = document.replace("\r\n", "\n")
     title = fallback_title
     if heading := _MD_HEADING.search(document):
-        title = heading.group(1)
+        title = _inline_text(_heading_text(heading.group(1)))
         document = document[: heading.start()] + document[heading.end() :]
     for pattern, replacement in (
         (_MD_FENCE, ""),
-        (_MD_IMAGE, r"\1"),
-        (_MD_LINK, r"\1"),
-        (_MD_EMPHASIS, r"\2"),
         (_MD_QUOTE, ""),
-        (_MD_RULE, ""),
-        (_MD_HEADING, r"\1"),
+        (_MD_RULE, ""),  # before emphasis, which would take "***" for an emphasised "*"
+        (_MD_HEADING, lambda match: _heading_text(match.group(1))),
     ):
         document = pattern.sub(replacement, document)
-    return make_article(title, document, url=url)
+    return make_article(title, _inline_text(document), url=url)
+
+
+def _inline_text(text: str) -> str:
+    """Text without inline markup: images and links become their text, emphasis its content."""
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    for _ in range(_MD_NESTING):
+        text = _MD_EMPHASIS.sub(_emphasised, text)
+    return text
+
+
+def _heading_text(line: str) -> str:
+    """A heading line without its optional closing #s ("## Title ##"; "# C#" keeps its #)."""
+    text = line.strip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed != text and (not unclosed or unclosed[-1] in " \t"):
+        text = unclosed.rstrip(" \t")
+    return text
+
+
+def _emphasised(match: re.Match[str]) -> str:
+    return next(group for group in match.groups() if group is not None)
 
 
 def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = "Untitled") -> Article:
@@ -171,7 +203,10 @@ def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = 
         )
     except Exception as error:  # malformed markup of every kind ends up here
         raise ArticleError("I couldn't read that page's HTML.") from error
-    if document is None or not (document.text or "").strip():
+    # On a page without an article (a consent wall, a script-only app shell, a bare index),
+    # trafilatura falls back to whatever text there is: a menu, a footer, a cookie notice. An
+    # article has at least a couple of sentences, so a few words are not taken for one.
+    if document is None or len(re.findall(r"\w+", document.text or "")) < MIN_PAGE_WORDS:
         raise ArticleError("I found no article text on that page.")
     title = (document.title or "").strip() or fallback_title
     lines = [line.strip() for line in document.text.split("\n")]
@@ -199,7 +234,7 @@ def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = N
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise ArticleError("That PDF is encrypted, so I can't read it.")
-        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        pages = _pages_text(reader)
         metadata_title = (reader.metadata.title if reader.metadata else None) or ""
     except ArticleError:
         raise
@@ -215,3 +250,16 @@ def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = N
 
 
 MAX_PDF_PAGES = 300
+
+
+def _pages_text(reader) -> list[str]:  # reader: pypdf.PdfReader, imported lazily
+    """The text of the first MAX_PDF_PAGES pages, up to the first page that makes it too long
+    for an article: a file of a few kilobytes can expand to millions of characters, and each
+    page costs pypdf time, so there is no use reading on."""
+    pages, total = [], 0
+    for page in reader.pages[:MAX_PDF_PAGES]:
+        pages.append(page.extract_text() or "")
+        total += len(pages[-1])
+        if total > MAX_ARTICLE_CHARS:
+            break
+    return pages

@@ -80,7 +80,6 @@ class RankBM25Scorer:
         return self._size
 
 
-
 # Past one passage in _DENSE of the library, library-sized arrays beat sorting and searching.
 _DENSE = 32
 
@@ -162,7 +161,9 @@ class SparseBM25Scorer:
         ids = self._term_ids(query)
         if not ids or not len(indices):
             return [0.0] * len(indices)
-        return self._exact(ids, np.asarray(indices, dtype=np.int64)).tolist()
+        # _exact takes each passage once, sorted; the indices asked may repeat, in any order.
+        passages, order = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
+        return self._exact(ids, passages)[order].tolist()
 
     def idf(self, term: str) -> float:
         index = self._vocabulary.get(term)

@@ -20,6 +20,8 @@ def test_top_k_and_scores_are_rank_bm25s_to_the_last_bit(corpus, question, k):
     assert fast.top(question, k) == reference.top(question, k)
     everyone = list(range(len(corpus)))
     assert fast.score(question, everyone) == reference.score(question, everyone)
+    repeated = everyone[::-1] + everyone + everyone[:3]  # any order, with repeats
+    assert fast.score(question, repeated) == reference.score(question, repeated)
     assert all(fast.idf(t) == reference.idf(t) for t in [*TERMS, "unknown"])
 
 
