@@ -47,13 +47,25 @@ GROUP_COMMANDS = [
 
 def build_application(settings: Settings) -> Application:
     """The bot, ready to run_polling() or run_webhook()."""
+    timeout = settings.request_timeout_seconds
     application = (
         ApplicationBuilder()
         .application_class(DeliveryApplication)
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # A question may be deleted before its answer goes out (or while the bot was down and
+        # its inbox waited): answer it without the quote rather than not at all.
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
+        # A request Telegram does not answer in time is retried (bot.sending); PTB adds the long
+        # poll's own time-out to getUpdates' read time-out.
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .get_updates_connect_timeout(timeout)
+        .get_updates_read_timeout(timeout)
+        .get_updates_write_timeout(timeout)
+        .get_updates_pool_timeout(timeout)
         # httpcore looks at every pooled connection for every request, so PTB's default of 256
         # connections costs CPU under load; 16 keep-alive connections carry far more than
         # Telegram's 30 messages a second.

@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from .sending import retry_after_seconds
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ logger = logging.getLogger(__name__)
 POLL_TIMEOUT_SECONDS = 30  # long polling: Telegram answers as soon as there is an update
 BACKOFF_SECONDS = (0.5, 1, 2, 4, 8, 15, 30)  # between failed polls, and between retries of an update
 MAX_ATTEMPTS = 8  # tries of one update whose handling keeps failing on the network
+# Updates handled at the same time, across chats (the workers). More would only queue inside
+# the HTTP client, whose pool scans its whole queue for every request (measured: ten thousand
+# chats at once slowed answers to a crawl); the rest wait in line here, which costs nothing.
+CONCURRENT_UPDATES = 128
 
 
 class DeliveryApplication(Application):
@@ -61,27 +66,42 @@ def is_transient(error: BaseException) -> bool:
 
 
 class Delivery:
-    """Fetches updates from Telegram and hands them to the application, chat by chat."""
+    """Fetches updates from Telegram and hands them to the application, chat by chat.
+
+    A fixed set of workers takes chats in turn from a ready line: a worker handles the next
+    update of one chat, then puts the chat back at the end of the line if it has more. A chat
+    is never with two workers at once (its order holds), a flooding chat gets one turn like
+    everyone else, and ten thousand chats cost ten thousand small queues, not ten thousand tasks.
+    """
 
     def __init__(self, application: Application, store: Store, poll_timeout: float = POLL_TIMEOUT_SECONDS):
         self._application = application
         self._store = store
         self._poll_timeout = poll_timeout
-        self._queues: dict[Hashable, deque[Update]] = {}
-        self._workers: dict[Hashable, asyncio.Task[None]] = {}
+        self._queues: dict[Hashable, deque[Update]] = {}  # chats with updates not yet handled
+        self._ready: asyncio.Queue[Hashable] = asyncio.Queue()  # chats waiting for a worker
+        self._workers: list[asyncio.Task[None]] = []
+        self._handling = 0
+        self._idle = asyncio.Event()  # no update is being handled
+        self._idle.set()
         self._attempts: dict[int, int] = {}
         self._offset: int | None = None
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
         """Handle what the inbox kept from before, then poll until :meth:`stop`."""
-        await self._application.bot.delete_webhook()  # polling and a webhook exclude each other
         self._application.retries_updates = True  # type: ignore[attr-defined]
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"delivery:worker{n}") for n in range(CONCURRENT_UPDATES)
+        ]
         for _update_id, payload in await self._store.inbox():
             self._dispatch(Update.de_json(json.loads(payload), self._application.bot))
-        failures = 0
+        failures, webhook_deleted = 0, False
         while not self._stopping.is_set():
             try:
+                # Polling and a webhook exclude each other. Retried like a poll: Telegram being
+                # unreachable at start-up is no reason to stop.
+                webhook_deleted = webhook_deleted or await self._application.bot.delete_webhook()
                 updates = await self._application.bot.get_updates(
                     offset=self._offset, timeout=self._poll_timeout, allowed_updates=Update.ALL_TYPES
                 )
@@ -90,17 +110,19 @@ class Delivery:
             except InvalidToken:
                 raise
             except RetryAfter as error:
-                await self._pause(_seconds(error.retry_after))
+                await self._pause(retry_after_seconds(error))
             except (TelegramError, OSError) as error:
                 logger.warning("getUpdates failed (%s); retrying", error)
                 await self._pause(BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS) - 1)])
                 failures += 1
 
     async def stop(self) -> None:
-        """Stop polling and let the chats finish what they are handling."""
+        """Stop polling, let the updates being handled finish; the rest stay in the inbox."""
         self._stopping.set()
-        if self._workers:
-            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+        await self._idle.wait()
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
 
     async def _receive(self, updates: list[Update]) -> None:
         if not updates:
@@ -118,24 +140,39 @@ class Delivery:
 
     def _dispatch(self, update: Update) -> None:
         key = _chat_key(update)
-        self._queues.setdefault(key, deque()).append(update)
-        if key not in self._workers:
-            self._workers[key] = asyncio.create_task(self._work(key), name=f"delivery:{key}")
+        if (queue := self._queues.get(key)) is None:
+            queue = self._queues[key] = deque()
+            self._ready.put_nowait(key)  # a chat with a queue is in line, with a worker, or pausing
+        queue.append(update)
 
-    async def _work(self, key: Hashable) -> None:
-        """Handle one chat's updates in order; the task ends when the chat has nothing left."""
-        queue = self._queues[key]
-        try:
-            # On stop, what is left stays in the inbox and is handled at the next start.
-            while queue and not self._stopping.is_set():
-                update = queue[0]
-                if await self._handle(update):
-                    queue.popleft()
-                else:
-                    attempts = self._attempts[update.update_id]
-                    await self._pause(BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1])
-        finally:
-            del self._queues[key], self._workers[key]
+    async def _work(self) -> None:
+        """Take a chat from the line, handle its next update, put it back if it has more."""
+        while not self._stopping.is_set():
+            key = await self._ready.get()
+            if self._stopping.is_set():
+                break
+            queue = self._queues[key]
+            self._handling += 1
+            self._idle.clear()
+            try:
+                handled = await self._handle(queue[0])
+            except Exception:  # the store failed, say: keep the update, try it again later
+                logger.exception("handling update %s failed", queue[0].update_id)
+                self._attempts[queue[0].update_id] = self._attempts.get(queue[0].update_id, 0) + 1
+                handled = False
+            finally:
+                self._handling -= 1
+                if not self._handling:
+                    self._idle.set()
+            if not handled:  # failed on the network: this chat waits, the others go on
+                pause = BACKOFF_SECONDS[min(self._attempts[queue[0].update_id], len(BACKOFF_SECONDS)) - 1]
+                asyncio.get_running_loop().call_later(pause, self._ready.put_nowait, key)
+                continue
+            queue.popleft()
+            if queue:
+                self._ready.put_nowait(key)  # back of the line: one update per turn
+            else:
+                del self._queues[key]
 
     async def _handle(self, update: Update) -> bool:
         """Handle an update; False when it failed on the network and should be tried again."""
@@ -169,10 +206,6 @@ def _chat_key(update: Update) -> Hashable:
 
 def _chat_id(update: Update) -> int | None:
     return update.effective_chat.id if update.effective_chat is not None else None
-
-
-def _seconds(retry_after: object) -> float:
-    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else float(retry_after)  # type: ignore[arg-type]
 
 
 async def run_polling(

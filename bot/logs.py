@@ -21,7 +21,10 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]):
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        # A token's secret is the part after the colon, and URLs may carry it with the colon
+        # quoted ("%3A", as in file download URLs): redact that part wherever it appears.
+        parts = {part for secret in secrets if secret for part in (secret, secret.partition(":")[2])}
+        self._secrets = sorted((p for p in parts if p), key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:

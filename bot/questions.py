@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable
 
 from telegram import (
     InlineKeyboardButton,
@@ -72,6 +73,8 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
         return
     app = services(context)
     edited = update.edited_message is not None
+    if not edited and await app.store.answer_to(chat.id, message.message_id) is not None:
+        return  # answered before a crash or a failure left the update in the inbox
     user_id = update.effective_user.id if update.effective_user else None
     if not edited and app.quotas.over(chat.id, user_id):
         await message.reply_text(SLOW_DOWN)
@@ -84,10 +87,9 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
     # long for a mere indicator.
     await asyncio.wait({typing}, timeout=TYPING_WAIT_SECONDS)
     reply = answer_reply(answer)
-    if previous_answer is not None:
-        await _edit(context, chat.id, previous_answer.message_id, reply)
+    if previous_answer is not None and await _edit(context, chat.id, previous_answer.message_id, reply):
         sent_id = previous_answer.message_id
-    else:
+    else:  # a new question, or the answer to edit is gone (deleted, or too old to edit)
         sent = await message.reply_html(
             reply.html, reply_markup=keyboard(reply.buttons), link_preview_options=NO_PREVIEW
         )
@@ -125,15 +127,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if match and isinstance(message, Message):
         record = await services(context).store.answer(message.chat.id, message.message_id)
     if record is None:
-        await query.answer("This button has expired — ask the question again.")
+        await _answer_query(query.answer("This button has expired — ask the question again."))
         return
     answer = await _reanswer(context, record)
     page = int(match.group(2))
     if page >= len(answer.hits):
-        await query.answer("There is nothing more to show.")
+        await _answer_query(query.answer("There is nothing more to show."))
         return
     reply = context_reply(answer, page) if match.group(1) == "c" else answer_reply(answer, page)
-    await query.answer()
+    await _answer_query(query.answer())
     await _edit(context, record.chat_id, record.message_id, reply)
 
 
@@ -147,7 +149,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     question = query.query.strip()[:MAX_QUESTION_CHARS]
     if not question:
-        await query.answer([], cache_time=60, is_personal=True)
+        await _answer_query(query.answer([], cache_time=60, is_personal=True))
         return
     # The user's private chat with the bot has the user's id: that library, never a group's.
     index = await services(context).libraries.index_for(query.from_user.id)
@@ -165,7 +167,22 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         )
         for number, hit in enumerate(answer.hits if not answer.declined else [])
     ]
-    await query.answer(results, cache_time=30, is_personal=True)
+    await _answer_query(query.answer(results, cache_time=30, is_personal=True))
+
+
+async def _answer_query(answering: Awaitable[object]) -> None:
+    """Answer a callback or inline query, unless Telegram forgot it already.
+
+    Telegram takes answers to a query for some 10–15 seconds; one handled later — from the
+    inbox after a restart, or after network retries — is refused as "too old". Nobody is
+    waiting for that answer any more, so it is no error (and no apology in the chat).
+    """
+    try:
+        await answering
+    except BadRequest as error:
+        if "query is too old" not in error.message.lower():
+            raise
+        logger.info("a query was answered too late: %s", error.message)
 
 
 async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -176,7 +193,8 @@ async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
         logger.debug("could not send the typing action", exc_info=True)
 
 
-async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply) -> None:
+async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply) -> bool:
+    """Show ``reply`` in the bot's message; False when that message can't be edited any more."""
     try:
         await context.bot.edit_message_text(
             reply.html,
@@ -186,8 +204,13 @@ async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: in
             link_preview_options=NO_PREVIEW,
         )
     except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+        description = error.message.lower()
+        if "not modified" in description:  # the same answer again: nothing to change
+            return True
+        if "message to edit not found" in description or "can't be edited" in description:
+            return False  # deleted by the user, or older than Telegram lets bots edit
+        raise
+    return True
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:

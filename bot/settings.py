@@ -39,6 +39,9 @@ class Settings:
     private_chat_messages_per_second: float = 1  # Telegram's advice per private chat
     questions_per_minute_per_user: int = 20
     questions_per_minute_per_chat: int = 60
+    # Connect, read and write time-outs of a Bot API request (PTB's default); a long poll waits
+    # this long on top of its poll time-out. A request that times out is retried.
+    request_timeout_seconds: float = 5.0
 
     @property
     def webhook_path(self) -> str:
@@ -104,6 +107,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         questions_per_minute_per_chat=_number(
             env, "QUESTIONS_PER_MINUTE_PER_CHAT", Settings.questions_per_minute_per_chat
+        ),
+        request_timeout_seconds=_number(
+            env, "TELEGRAM_REQUEST_TIMEOUT", Settings.request_timeout_seconds, float
         ),
     )
 

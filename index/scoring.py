@@ -112,7 +112,7 @@ class SparseBM25Scorer:
             return
         terms_array = np.frombuffer(term_ids, dtype=np.int64)
         order = np.argsort(terms_array, kind="stable")  # group by term; passages stay ascending
-        self._postings = np.frombuffer(doc_ids, dtype=np.int64)[order]
+        self._postings = np.frombuffer(doc_ids, dtype=np.int64)[order].astype(np.int32)  # 4 bytes each
         frequencies = np.frombuffer(counts, dtype=np.int64)[order]
         del doc_ids, counts
         document_frequency = np.bincount(terms_array, minlength=len(self._vocabulary))

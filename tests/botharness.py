@@ -36,7 +36,9 @@ async def running_bot(server: FakeBotAPI, data_dir: Path, **overrides: object) -
     application = build_application(settings_for(server, data_dir, **overrides))
     stop = asyncio.Event()
     polling = asyncio.create_task(run_polling(application, stop, poll_timeout=1))
-    await server.wait_for(lambda: server.calls("getUpdates") or polling.done(), what="the bot to start polling")
+    await server.wait_for(
+        lambda: server.calls("getUpdates") or polling.done(), what="the bot to start polling"
+    )
     if polling.done():
         await polling  # start-up failed: show why
     try:

@@ -18,8 +18,8 @@ _MESSAGE_KEYS = ("message", "edited_message", "channel_post", "edited_channel_po
 
 
 class ActionsMixin(ChatsMixin, UpdatesMixin):
-    """user, private_chat, group_chat, set_admins, send_text, edit_text, send_document, press_button,
-    inline_query, choose_inline_result and raw_update."""
+    """user, private_chat, group_chat, set_admins, send_text, edit_text, delete_message, send_document,
+    press_button, inline_query, choose_inline_result, expire_queries and raw_update."""
 
     # -- the cast --------------------------------------------------------------------------------------
 
@@ -105,6 +105,14 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
             self._enqueue({"edited_message": edited})
             return self._snapshot(edited)
 
+    def delete_message(self, message: dict) -> None:
+        """A user deletes ``message`` (their own, or one of the bot's in a private chat); as on
+        Telegram, the bot is not told: replying to it or editing it fails from now on."""
+        with self._cond:
+            key = message_key(message)
+            assert self._message(*key) is not None, f"message {key} does not exist (deleted?)"
+            self._delete_message(*key)
+
     def _user_sends(self, chat: dict, user: dict, reply_to: dict | int | None, **content: object) -> dict:
         with self._cond:
             self.users.setdefault(user["id"], user)
@@ -147,6 +155,13 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
             self._callback_queries[query["id"]] = False
             self._enqueue({"callback_query": query})
             return self._snapshot(query)
+
+    def expire_queries(self) -> None:
+        """Telegram takes an answer to a callback query for some 15 seconds only: from now on,
+        answering any query pressed so far fails with "query is too old"."""
+        with self._cond:
+            for query_id in self._callback_queries:
+                self._callback_queries[query_id] = True
 
     def inline_query(self, user: dict, query: str, chat_type: str = "private", offset: str = "") -> dict:
         """``user`` types ``@bot query``; returns the InlineQuery."""
@@ -193,7 +208,8 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
 
     def raw_update(self, update: dict) -> dict:
         """Queue any update shape (channel posts, stickers, service messages...); an ``update_id`` is
-        added if missing.  A Message in it is stored as it is, so the bot can reply to it or edit it.
+        added if missing.  A Message in it is stored as it is, so the bot can reply to it or edit it,
+        and a callback or inline query in it can be answered (once) like a real one.
         Returns the update."""
         update = self._snapshot(update)
         with self._cond:
@@ -201,6 +217,12 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
                 message = update.get(key)
                 if isinstance(message, dict) and "chat" in message and "message_id" in message:
                     self._store_raw_message(message)
+            query = update.get("callback_query")
+            if isinstance(query, dict) and "id" in query:
+                self._callback_queries.setdefault(str(query["id"]), False)
+            inline = update.get("inline_query")
+            if isinstance(inline, dict) and "id" in inline:
+                self._inline_queries.setdefault(str(inline["id"]), {"query": inline, "results": None})
             return self._snapshot(self._enqueue(update))
 
     def _store_raw_message(self, message: dict) -> None:

@@ -73,10 +73,16 @@ class RecordingMixin(FakeState):
             self._calls.append(call)
             self._changed()
 
-    def calls(self, method: str | None = None) -> list[Call]:
-        """Recorded calls, oldest first, optionally only those of ``method``."""
+    def calls(self, method: str | None = None, start: int = 0) -> list[Call]:
+        """Recorded calls, oldest first, optionally only those of ``method``; ``start`` skips the first
+        ``start`` calls of all (with :meth:`call_count`, a predicate can look at new calls only)."""
         with self._cond:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [c for c in self._calls[start:] if method is None or c.method == method]
+
+    def call_count(self) -> int:
+        """How many calls were recorded so far (of every method)."""
+        with self._cond:
+            return len(self._calls)
 
     def bot_messages(self, chat: dict | int) -> list[dict]:
         """Current state (edits applied, deleted ones gone) of the bot's messages in ``chat``."""
