@@ -7,16 +7,6 @@ from tests.botharness import running_bot
 pytestmark = pytest.mark.asyncio
 
 
-@pytest.fixture
-def alice(fake_api):
-    return fake_api.user(1001, "Alice", "alice")
-
-
-@pytest.fixture
-def chat(fake_api, alice):
-    return fake_api.private_chat(alice)
-
-
 @pytest.mark.parametrize(
     "question",
     [

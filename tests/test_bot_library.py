@@ -77,16 +77,6 @@ UPLOADS = {  # name: (file name, bytes, MIME type, title, question, words of the
 
 
 @pytest.fixture
-def alice(fake_api):
-    return fake_api.user(1001, "Alice", "alice")
-
-
-@pytest.fixture
-def chat(fake_api, alice):
-    return fake_api.private_chat(alice)
-
-
-@pytest.fixture
 def site():
     with LocalSite() as local:
         yield local

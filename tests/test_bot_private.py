@@ -23,16 +23,6 @@ def _utf16_slice(text: str, offset: int, length: int) -> str:
     return data[offset * 2 : (offset + length) * 2].decode("utf-16-le")
 
 
-@pytest.fixture
-def alice(fake_api):
-    return fake_api.user(1001, "Alice", "alice")
-
-
-@pytest.fixture
-def chat(fake_api, alice):
-    return fake_api.private_chat(alice)
-
-
 async def test_how_many_reservists_is_answered_with_the_passage_and_a_citation(
     fake_api, tmp_path, alice, chat
 ):
