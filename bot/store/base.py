@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from index import Article
 
@@ -105,3 +105,32 @@ class Store(Protocol):
 
     async def mark_handled(self, update_id: int) -> None:
         """Record the update handled and take it out of the inbox, atomically; prunes old records."""
+
+
+# --- rows → values (both backends' rows are read by column name) --------------------------------------
+def entry_from_row(row: Any, number: int, added_at: datetime) -> LibraryEntry:
+    """A library entry from a row of chat_articles joined with articles."""
+    article = Article(
+        title=row["title"],
+        text=row["text"],
+        language=row["language"],
+        source_name=row["source_name"],
+        source_url=row["source_url"],
+        id=row["id"],
+    )
+    return LibraryEntry(number, article, added_at, row["added_by"], row["added_by_id"])
+
+
+def answer_from_row(row: Any) -> AnswerRecord | None:
+    """An answer record from a row of answers (None for no row)."""
+    if row is None:
+        return None
+    return AnswerRecord(
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        question=row["question"],
+        previous_question=row["previous_question"],
+        question_message_id=row["question_message_id"],
+        asked_by_id=row["asked_by_id"],
+        page=row["page"],
+    )

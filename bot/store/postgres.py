@@ -21,7 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from index import Article
 
-from .base import AnswerRecord, ChatSettings, LibraryEntry
+from .base import AnswerRecord, ChatSettings, LibraryEntry, answer_from_row, entry_from_row
 
 # Numbered migrations, applied in order, all pending ones in one transaction under an advisory
 # lock. Append new ones; never edit one that has shipped.
@@ -377,15 +377,15 @@ class PostgresStore:
 
     async def answer(self, chat_id: int, message_id: int) -> AnswerRecord | None:
         """The record of the bot message (chat_id, message_id), if it is one of its answers."""
-        return _answer(await self._fetchone(_SELECT_ANSWER, (chat_id, message_id)))
+        return answer_from_row(await self._fetchone(_SELECT_ANSWER, (chat_id, message_id)))
 
     async def answer_to(self, chat_id: int, question_message_id: int) -> AnswerRecord | None:
         """The latest answer the bot gave to the user's message ``question_message_id``."""
-        return _answer(await self._fetchone(_SELECT_ANSWER_TO, (chat_id, question_message_id)))
+        return answer_from_row(await self._fetchone(_SELECT_ANSWER_TO, (chat_id, question_message_id)))
 
     async def last_answer(self, chat_id: int) -> AnswerRecord | None:
         """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
-        return _answer(await self._fetchone(_SELECT_LAST_ANSWER, (chat_id, chat_id)))
+        return answer_from_row(await self._fetchone(_SELECT_LAST_ANSWER, (chat_id, chat_id)))
 
     async def reset(self, chat_id: int) -> None:
         """Forget the chat's conversation: the next question starts afresh."""
@@ -489,35 +489,7 @@ def _lock_key(update_id: int) -> int:
 
 # --- rows → values ------------------------------------------------------------------------------------
 def _entry(row: dict[str, Any], number: int) -> LibraryEntry:
-    article = Article(
-        title=row["title"],
-        text=row["text"],
-        language=row["language"],
-        source_name=row["source_name"],
-        source_url=row["source_url"],
-        id=row["id"],
-    )
-    return LibraryEntry(
-        number=number,
-        article=article,
-        added_at=row["added_at"].astimezone(UTC),
-        added_by=row["added_by"],
-        added_by_id=row["added_by_id"],
-    )
-
-
-def _answer(row: dict[str, Any] | None) -> AnswerRecord | None:
-    if row is None:
-        return None
-    return AnswerRecord(
-        chat_id=row["chat_id"],
-        message_id=row["message_id"],
-        question=row["question"],
-        previous_question=row["previous_question"],
-        question_message_id=row["question_message_id"],
-        asked_by_id=row["asked_by_id"],
-        page=row["page"],
-    )
+    return entry_from_row(row, number, row["added_at"].astimezone(UTC))
 
 
 def _now() -> datetime:
