@@ -26,6 +26,7 @@ from .sending import RateLimiter
 from .services import Services
 from .settings import Settings
 from .store import open_store
+from .transport import BotAPIRequest
 
 logger = logging.getLogger(__name__)
 
@@ -59,18 +60,23 @@ def build_application(settings: Settings) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
         # A request Telegram does not answer in time is retried (bot.sending); PTB adds the long
         # poll's own time-out to getUpdates' read time-out.
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .get_updates_connect_timeout(timeout)
-        .get_updates_read_timeout(timeout)
-        .get_updates_write_timeout(timeout)
-        .get_updates_pool_timeout(timeout)
-        # httpcore looks at every pooled connection for every request, so PTB's default of 256
-        # connections costs CPU under load; 16 keep-alive connections carry far more than
-        # Telegram's 30 messages a second.
-        .connection_pool_size(CONNECTION_POOL_SIZE)
-        .pool_timeout(POOL_TIMEOUT_SECONDS)
+        .request(
+            BotAPIRequest(
+                # httpcore looks at every pooled connection for every request, so PTB's default
+                # of 256 connections costs CPU under load; 16 keep-alive connections carry far
+                # more than Telegram's 30 messages a second.
+                connection_pool_size=CONNECTION_POOL_SIZE,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
+            )
+        )
+        .get_updates_request(
+            BotAPIRequest(
+                connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, pool_timeout=timeout
+            )
+        )
         .rate_limiter(
             RateLimiter(
                 overall_max_rate=settings.messages_per_second,

@@ -37,6 +37,7 @@ INLINE_RESULTS = 5
 MAX_QUESTION_CHARS = 1000
 _CALLBACK = re.compile(r"^([pc]):(\d{1,2})$")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+TYPING_DELAY_SECONDS = 0.3  # an answer taking longer to work out shows "typing…" (class Typing)
 TYPING_WAIT_SECONDS = 1.0
 
 
@@ -80,12 +81,12 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
         await message.reply_text(SLOW_DOWN)
     previous_answer = await app.store.answer_to(chat.id, message.message_id) if edited else None
     history_question = await _history_question(update, context, previous_answer)
-    typing = asyncio.create_task(_typing(context, chat.id))  # runs while we search
-    index = await app.libraries.index_for(chat.id)
-    answer = await search(index, question, _turns(history_question), PAGES)
-    # Let "typing…" go out first (a late one would linger after the answer), but never wait
-    # long for a mere indicator.
-    await asyncio.wait({typing}, timeout=TYPING_WAIT_SECONDS)
+    typing = Typing(context, chat.id)
+    try:
+        index = await app.libraries.index_for(chat.id)
+        answer = await search(index, question, _turns(history_question), PAGES)
+    finally:
+        await typing.stop()
     reply = answer_reply(answer)
     if previous_answer is not None and await _edit(context, chat.id, previous_answer.message_id, reply):
         sent_id = previous_answer.message_id
@@ -185,12 +186,36 @@ async def _answer_query(answering: Awaitable[object]) -> None:
         logger.info("a query was answered too late: %s", error.message)
 
 
-async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    """Show "typing…" while the answer is worked out (Telegram clears it when the answer comes)."""
-    try:
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    except Exception:  # a typing indicator is never worth failing an answer for
-        logger.debug("could not send the typing action", exc_info=True)
+class Typing:
+    """Shows "typing…" in a chat once an answer has taken TYPING_DELAY_SECONDS to work out.
+
+    The Bot API recommends the indicator "only when a response from the bot will take a
+    noticeable amount of time to arrive": an answer ready in milliseconds (the usual case)
+    would only flash it, and its request costs as much CPU as the answer's own (measured with
+    bench/bot_load.py). A large library's first index, or a busy bot, is what it is shown for.
+    """
+
+    def __init__(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int):
+        self._context = context
+        self._chat_id = chat_id
+        self._sending: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(TYPING_DELAY_SECONDS, self._start)
+
+    def _start(self) -> None:
+        self._sending = asyncio.create_task(self._send())
+
+    async def _send(self) -> None:
+        try:
+            await self._context.bot.send_chat_action(self._chat_id, ChatAction.TYPING)
+        except Exception:  # a typing indicator is never worth failing an answer for
+            logger.debug("could not send the typing action", exc_info=True)
+
+    async def stop(self) -> None:
+        """The answer is ready: no indicator from now on. One already on its way goes out first
+        (a late one would linger after the answer), but a mere indicator is not waited for long."""
+        self._timer.cancel()
+        if self._sending is not None:
+            await asyncio.wait({self._sending}, timeout=TYPING_WAIT_SECONDS)
 
 
 async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .question import AnswerType, Question
-from .tokens import tokens
+from .tokens import Token, tokens
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -55,14 +56,23 @@ def highlights(text: str, offset: int, question: Question, language: str = "en")
         answer it, taken from the sentence sharing most terms with the question.
     """
     terms = set(question.terms)
-    passage_tokens = tokens(text, language)
+    passage_tokens = _passage_tokens(text, language)
     spans = [(t.start, t.end) for t in passage_tokens if t.term in terms]
     if question.answer_type is not None:
         spans += _answer_spans(text, question, terms, passage_tokens)
     return [(offset + start, offset + end) for start, end in _merge(spans)]
 
 
-def _answer_spans(text: str, question: Question, terms: set[str], passage_tokens: list) -> list[Span]:
+@functools.lru_cache(maxsize=2048)
+def _passage_tokens(text: str, language: str) -> tuple[Token, ...]:
+    """A passage's tokens, kept for the next question that shows it: tokenizing is most of what
+    highlighting costs, and the same passages (a chat's top hits) come up again and again."""
+    return tuple(tokens(text, language))
+
+
+def _answer_spans(
+    text: str, question: Question, terms: set[str], passage_tokens: tuple[Token, ...]
+) -> list[Span]:
     pattern = {
         AnswerType.NUMBER: NUMBER,
         AnswerType.DATE: DATE,
@@ -70,12 +80,12 @@ def _answer_spans(text: str, question: Question, terms: set[str], passage_tokens
         AnswerType.PLACE: NAME,
     }[question.answer_type]
     question_words = {w.casefold() for w in re.findall(r"\w+", question.text)}
-    found = []
-    for match in pattern.finditer(text):
-        words = {w.casefold() for w in re.findall(r"\w+", match.group())}
-        if words <= question_words or (_starts_sentence(text, match.start()) and " " not in match.group()):
-            continue  # the question's own words, or a lone capital that only starts a sentence
-        found.append((match.start(), match.end()))
+    found = [
+        (start, end)
+        for start, end, words, lone_capital in _candidates(pattern, text)
+        # not the question's own words, nor a lone capital that only starts a sentence
+        if not (words <= question_words or lone_capital)
+    ]
     if not found:
         return []
     # Prefer the candidates closest to where the question's terms are.
@@ -83,6 +93,21 @@ def _answer_spans(text: str, question: Question, terms: set[str], passage_tokens
     if not anchors:
         return found[:1]
     return sorted(found, key=lambda span: min(abs((span[0] + span[1]) / 2 - a) for a in anchors))[:1]
+
+
+@functools.lru_cache(maxsize=2048)
+def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, frozenset[str], bool], ...]:
+    """Every match of ``pattern`` in ``text``: (start, end, its words casefolded, whether it is
+    one capitalised word at the start of a sentence). Kept, like the passage's tokens."""
+    return tuple(
+        (
+            match.start(),
+            match.end(),
+            frozenset(w.casefold() for w in re.findall(r"\w+", match.group())),
+            _starts_sentence(text, match.start()) and " " not in match.group(),
+        )
+        for match in pattern.finditer(text)
+    )
 
 
 def _starts_sentence(text: str, index: int) -> bool:

@@ -1,7 +1,11 @@
 """Private chats, end to end: the real bot against the fake Bot API over HTTP."""
 
+import asyncio
+
 import pytest
 
+from bot import questions
+from bot.library import search
 from tests.botharness import running_bot
 
 pytestmark = pytest.mark.asyncio
@@ -36,9 +40,26 @@ async def test_how_many_reservists_is_answered_with_the_passage_and_a_citation(
         in reply["text"]
     )
     assert any(e["type"] == "blockquote" for e in reply["entities"])
-    assert fake_api.calls("sendChatAction"), "typing… is shown while working"
+    assert not fake_api.calls("sendChatAction"), "an answer ready at once needs no typing…"
     labels = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
     assert "Context" in labels
+
+
+async def test_typing_is_shown_while_a_slow_answer_is_worked_out(
+    fake_api, tmp_path, alice, chat, monkeypatch
+):
+    async def slow_search(*args, **kwargs):
+        await asyncio.sleep(questions.TYPING_DELAY_SECONDS + 0.3)  # a big library, a busy bot
+        return await search(*args, **kwargs)
+
+    monkeypatch.setattr(questions, "search", slow_search)
+    async with running_bot(fake_api, tmp_path):
+        fake_api.send_text(chat, alice, "how many reservists?")
+        reply = await fake_api.wait_for_bot_reply(chat)
+    assert PUTIN in reply["text"]
+    methods = [call.method for call in fake_api.calls() if call.method in ("sendChatAction", "sendMessage")]
+    assert methods == ["sendChatAction", "sendMessage"], "typing… first, then the answer"
+    assert fake_api.calls("sendChatAction")[0].params["action"] == "typing"
 
 
 async def test_a_question_the_article_does_not_answer_is_declined_plainly(fake_api, tmp_path, alice, chat):

@@ -9,16 +9,15 @@ method hands its whole transaction to that thread. Compared with running the cal
 loop under an ``asyncio.Lock``, this keeps the loop responsive while SQLite waits on a busy file
 (another process, a checkpoint's fsync), serializes the calls without any lock, and means a
 cancelled caller can never interrupt a transaction halfway: the thread finishes (commit or
-rollback) whatever happens to the awaiting task.
+rollback) whatever happens to the awaiting task. Calls that queue up while the thread is busy
+run as one batch, their writes in one commit (``batches``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from typing import Any, TypeVar
 from index import Article
 
 from .base import AnswerRecord, ChatSettings, LibraryEntry, answer_from_row, entry_from_row
+from .batches import ALONE, READ, WRITE, BatchingThread
 
 T = TypeVar("T")
 
@@ -192,29 +192,30 @@ class SQLiteStore:
         self._prune_every = prune_every
         self._marks = 0
         self._version = 0  # the file's schema version, as of open()
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread: BatchingThread | None = None
         self._conn: sqlite3.Connection | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
     async def open(self, *, schema_version: int | None = None) -> None:
         """Open the file and create or migrate the schema (``schema_version`` < latest: tests only)."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        if self._thread is None:
+            self._thread = BatchingThread("sqlite-store", self._connection)
         try:
-            await self._run(self._open_sync, LATEST_VERSION if schema_version is None else schema_version)
+            target = LATEST_VERSION if schema_version is None else schema_version
+            await self._run(ALONE, self._open_sync, target)
         except BaseException:
             await self.close()
             raise
 
     async def close(self) -> None:
         """Close the file (idempotent)."""
-        executor, self._executor = self._executor, None
-        if executor is None:
+        thread, self._thread = self._thread, None
+        if thread is None:
             return
         try:
-            await asyncio.get_running_loop().run_in_executor(executor, self._close_sync)
+            await thread.submit(ALONE, self._close_sync)
         finally:
-            executor.shutdown(wait=False)
+            thread.stop()
 
     def _open_sync(self, target: int) -> None:
         if self._conn is None:
@@ -235,16 +236,17 @@ class SQLiteStore:
         if conn is not None:
             conn.close()
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._executor is None:
+    async def _run(self, kind: str, fn: Callable[..., T], *args: Any) -> T:
+        if self._thread is None:
             raise RuntimeError("the store is not open: await store.open() first")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return await self._thread.submit(kind, fn, *args)
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
-        return await self._run(self._transaction, fn, *args)
+        """``fn(conn, *args)`` as a transaction of its own: all of it is committed or none."""
+        return await self._run(WRITE, fn, *args)
 
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
-        return await self._run(lambda: fn(self._connection(), *args))
+        return await self._run(READ, fn, *args)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -378,7 +380,7 @@ class SQLiteStore:
         conn.execute(_PRUNE_HANDLED[1], (_timestamp(_now() - self._handled_max_age),))
 
 
-# --- transactions (run on the worker thread, inside _transaction) ----------------------------------------
+# --- transactions (run on the worker thread, inside a write transaction) -------------------------------
 def _migrate(conn: sqlite3.Connection, target: int) -> None:
     """Apply the pending migrations up to ``target``; refuse a file from a newer bot."""
     current = _current_version(conn)

@@ -1,0 +1,149 @@
+"""The HTTP layer under the Bot API calls: PTB's HTTPXRequest, with a shorter path for requests.
+
+PTB sends every request through an ``httpx.AsyncClient``, whose redirect, cookie, auth and
+event-hook layers do nothing for the Bot API (one host, no redirects, no cookies) yet cost a
+good share of the CPU of a request. Here a request goes straight to httpcore's connection pool
+(what httpx itself is built on; public API), sent the way PTB's HTTPXRequest sends it (a
+form-encoded body, the same time-outs and errors). File uploads, rare, and a bot behind a proxy
+keep PTB's own path.
+
+Measured with bench/bot_load.py and py-spy: the httpx client layers and the readability check
+httpcore's pool makes on every pooled connection for every request (through anyio, which
+builds a dictionary of socket attributes and asks the kernel for the peer's address each
+time) were a third of the CPU of a request.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+from typing import Any
+from urllib.parse import urlencode
+from urllib.request import getproxies
+
+import httpcore
+from telegram._utils.defaultvalue import DefaultValue
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest, RequestData
+
+_UNSET = HTTPXRequest.DEFAULT_NONE
+_FORM = b"application/x-www-form-urlencoded"
+_FAILURES = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, httpcore.ProxyError)
+
+
+class BotAPIRequest(HTTPXRequest):
+    """``HTTPXRequest`` (same arguments, same behaviour) sending through httpcore directly."""
+
+    def __init__(self, *, connection_pool_size: int = 1, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=connection_pool_size, **kwargs)
+        self._pool_size = connection_pool_size
+        self._pool: httpcore.AsyncConnectionPool | None = None
+        self._timeouts = self._client.timeout  # what the arguments set, as HTTPXRequest keeps them
+        self._user_agent = self.USER_AGENT.encode()
+        # httpx's client honours HTTPS_PROXY and the like (and PTB's proxy argument): behind a
+        # proxy every request takes the client's way.
+        self._use_client = bool(getproxies()) or kwargs.get("proxy") is not None
+
+    async def initialize(self) -> None:
+        await super().initialize()
+        if self._pool is None:
+            self._pool = httpcore.AsyncConnectionPool(
+                max_connections=self._pool_size,
+                max_keepalive_connections=self._pool_size,
+                network_backend=_Backend(),
+            )
+
+    async def shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.aclose()
+        await super().shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = _UNSET,
+        write_timeout: Any = _UNSET,
+        connect_timeout: Any = _UNSET,
+        pool_timeout: Any = _UNSET,
+    ) -> tuple[int, bytes]:
+        if self._use_client or (request_data is not None and request_data.contains_files):
+            return await super().do_request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+            )
+        if self._pool is None:
+            raise RuntimeError("This BotAPIRequest is not initialized!")
+        default = self._timeouts
+        timeouts = {
+            "connect": default.connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
+            "read": default.read if isinstance(read_timeout, DefaultValue) else read_timeout,
+            "write": default.write if isinstance(write_timeout, DefaultValue) else write_timeout,
+            "pool": default.pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
+        }
+        headers = [(b"User-Agent", self._user_agent)]
+        body = None  # httpcore adds Host and Content-Length
+        if request_data is not None:
+            body = urlencode(request_data.json_parameters).encode()
+            headers.append((b"Content-Type", _FORM))
+        try:
+            response = await self._pool.request(
+                method, url, headers=headers, content=body, extensions={"timeout": timeouts}
+            )
+        except httpcore.TimeoutException as error:
+            if isinstance(error, httpcore.PoolTimeout):
+                raise TimedOut(
+                    "Pool timeout: all connections in the pool are busy; the request was not sent."
+                ) from error
+            raise TimedOut from error
+        except _FAILURES as error:
+            raise NetworkError(f"httpcore.{error.__class__.__name__}: {error}") from error
+        return response.status, response.content
+
+
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend, with streams that tell cheaply whether the server spoke."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _Stream(stream)
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        sock: socket.socket | None = inner.get_extra_info("socket")
+        self._poll: select.poll | None = None
+        if sock is not None and sock.fileno() >= 0:
+            self._poll = select.poll()
+            self._poll.register(sock, select.POLLIN)
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self._poll is not None:
+            # An idle keep-alive connection with something to read was closed by the server
+            # (or is broken): the pool drops it instead of sending on it. (A closed socket
+            # polls as POLLNVAL: readable, as httpcore's own check has it.)
+            return bool(self._poll.poll(0))
+        return self._inner.get_extra_info(info)

@@ -1,0 +1,108 @@
+"""bot.transport: Bot API requests straight through httpcore, sent and failing as PTB's own."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import NetworkError, TimedOut
+
+from bot.transport import BotAPIRequest
+
+pytestmark = pytest.mark.asyncio
+
+
+def request(read_timeout: float = 2.0) -> BotAPIRequest:
+    return BotAPIRequest(
+        connection_pool_size=4,
+        connect_timeout=2.0,
+        read_timeout=read_timeout,
+        write_timeout=2.0,
+        pool_timeout=2.0,
+    )
+
+
+def bot_for(base_url: str, token: str = "123:ABC", read_timeout: float = 2.0) -> Bot:
+    return Bot(token, base_url=base_url, request=request(read_timeout), get_updates_request=request())
+
+
+async def test_a_message_goes_out_with_every_parameter_and_comes_back_parsed(fake_api, chat):
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="p:1")]])
+    async with bot_for(fake_api.base_url, fake_api.token) as bot:
+        sent = await bot.send_message(
+            chat["id"], "<b>300,000</b> &amp; ünïcode", parse_mode="HTML", reply_markup=keyboard
+        )
+    assert sent.text == "300,000 & ünïcode"
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [("bold", 0, 7)]
+    params = fake_api.calls("sendMessage")[-1].params
+    assert params["parse_mode"] == "HTML"
+    assert "p:1" in str(params["reply_markup"])
+
+
+async def test_an_unanswered_request_times_out_as_ptbs_would(fake_api, chat):
+    fake_api.faults.once("sendMessage", "timeout", hold_seconds=1.0)
+    async with bot_for(fake_api.base_url, fake_api.token, read_timeout=0.3) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(chat["id"], "hello")
+        assert (await bot.send_message(chat["id"], "hello again")).text == "hello again"
+
+
+async def test_a_dropped_connection_is_a_network_error(fake_api, chat):
+    fake_api.faults.once("sendMessage", "drop")
+    async with bot_for(fake_api.base_url, fake_api.token) as bot:
+        with pytest.raises(NetworkError):
+            await bot.send_message(chat["id"], "hello")
+        assert (await bot.send_message(chat["id"], "hello again")).text == "hello again"
+
+
+async def test_a_keep_alive_connection_the_server_closed_is_not_used_again():
+    """A server that answers, keeps the connection a moment (no "Connection: close"), then
+    closes it: the next request must see that and open a new connection instead of failing."""
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(
+            next(
+                line.split(b":")[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+        )
+        await reader.readexactly(length)
+        user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
+        body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(body), body)
+        )
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, bot_for(f"http://127.0.0.1:{port}/bot") as bot:
+        for _ in range(3):
+            await asyncio.sleep(0.2)  # the server has closed the idle connection by now
+            assert await bot.delete_webhook() is True
+    assert connections == 4  # getMe's, and one for each request
+
+
+async def test_behind_a_proxy_requests_take_httpxs_way_which_honours_it(fake_api, monkeypatch):
+    with socket.socket() as closed:  # a port nothing listens on: the "proxy" is down
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+    bot = bot_for(fake_api.base_url, fake_api.token)
+    with pytest.raises(NetworkError):
+        async with bot:  # getMe, sent to the proxy, which is not there
+            pass
+    assert not fake_api.calls(), "nothing went around the proxy"
