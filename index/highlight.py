@@ -63,7 +63,7 @@ def highlights(text: str, offset: int, question: Question, language: str = "en")
     return [(offset + start, offset + end) for start, end in _merge(spans)]
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=512)
 def _passage_tokens(text: str, language: str) -> tuple[Token, ...]:
     """A passage's tokens, kept for the next question that shows it: tokenizing is most of what
     highlighting costs, and the same passages (a chat's top hits) come up again and again."""
@@ -95,7 +95,7 @@ def _answer_spans(
     return sorted(found, key=lambda span: min(abs((span[0] + span[1]) / 2 - a) for a in anchors))[:1]
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=512)
 def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, frozenset[str], bool], ...]:
     """Every match of ``pattern`` in ``text``: (start, end, its words casefolded, whether it is
     one capitalised word at the start of a sentence). Kept, like the passage's tokens."""

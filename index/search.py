@@ -11,6 +11,7 @@ import numpy as np
 
 from .article import Article
 from .citation import Citation, cite
+from .derived import derived
 from .highlight import DATE, NAME, NUMBER, highlights
 from .passages import Passage, paragraph_passages, widen
 from .question import AnswerType, Question, analyse, opposed
@@ -25,7 +26,9 @@ CANDIDATES = 30  # BM25's best windows that the finer ranking looks at
 # what the question asks for (a number for "how many", a date for "when", a name for
 # "who/where"). Light question words count LIGHT_WEIGHT of their score, and library words
 # sharing a question word's first RELATED_PREFIX letters ("sculptor"/"sculpture",
-# "describe"/"description") count RELATED_WEIGHT of theirs. Weights measured on the eval's
+# "describe"/"description") count RELATED_WEIGHT of theirs, and the English words WordNet
+# derives from a question word or it from them, which share no prefix ("inventor"/"invent",
+# "French"/"France", see derived.py), count DERIVED_WEIGHT of theirs. Weights measured on the eval's
 # dev split, each kept only if it helped in both halves of an article-level 2-fold split
 # (README, "Quality").
 PARAGRAPH_WEIGHT = 1.5
@@ -34,6 +37,7 @@ ANSWER_TYPE_BONUS = 1.0
 LIGHT_WEIGHT = 0.5
 RELATED_WEIGHT = 0.25
 RELATED_PREFIX = 6
+DERIVED_WEIGHT = 0.05
 # A window from a paragraph that an earlier hit already quotes counts this share of its
 # score, so the next hits offer other paragraphs unless that one is far ahead.
 SAME_PARAGRAPH = 0.8
@@ -118,6 +122,7 @@ class Index:
         for term in sorted(self.vocabulary):
             if len(term) >= RELATED_PREFIX and not term[0].isdigit():
                 self._by_prefix.setdefault(term[:RELATED_PREFIX], []).append(term)
+        self._english = "en" in self.languages  # the WordNet derivations are English words
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
 
     def search(self, question: str, history: Sequence[Turn] = (), k: int = 5) -> Answer:
@@ -202,6 +207,7 @@ class Index:
             self._evidence(terms, indices, [c.score for c in candidates])
             - (1 - LIGHT_WEIGHT) * self._evidence(light, indices)
             + RELATED_WEIGHT * self._evidence(self._related(terms), indices)
+            + DERIVED_WEIGHT * self._evidence(self._derived(terms), indices)
         )
         pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
         ranked = []
@@ -238,6 +244,24 @@ class Index:
         ]
         return list(dict.fromkeys(related))
 
+    def _derived(self, terms: list[str]) -> list[str]:
+        """Library terms WordNet relates to a question term by derivation, other than the
+        question's own ("inventor" for "invent", "franc" for "french")."""
+        if not self._english:
+            return []
+        found = [
+            other
+            for term in dict.fromkeys(terms)
+            for other in derived(term)
+            if other not in terms and other in self.vocabulary
+        ]
+        return list(dict.fromkeys(found))
+
+    def _kin(self, term: str) -> frozenset[str]:
+        """The library terms that stand in for ``term`` when it is missing: its related and
+        derived terms."""
+        return frozenset(self._related([term]) + self._derived([term]))
+
     def _confidence(self, question: Question, hits: list[Hit]) -> float:
         """How likely the top hit answers the question, from 0 to 1.
 
@@ -245,7 +269,9 @@ class Index:
         (README, "Quality"). First, how much of the question the top passage covers: the share
         of its terms found there, and the idf-weighted share found in its best single sentence
         (a term the library never uses gets the highest idf — a question about another article
-        is mostly such terms — and an answer is usually stated in one sentence). Second,
+        is mostly such terms — and an answer is usually stated in one sentence); a term counts
+        as found where one of its related or derived terms is ("invention" for "inventor").
+        Second,
         contradictions between question and passage that BM25 cannot see: a negated question
         ("when wasn't …", less so when the passage negates too), a number or a name the question
         has and the passage lacks ("in 1745" where the passage says 1754), or a question word
@@ -256,12 +282,17 @@ class Index:
             return 0.0
         top = hits[0].passage
         sentences = self.sentence_terms[self._paragraph_at[top.article, top.paragraph]]
-        sentences = sentences[top.first_sentence - 1 : top.last_sentence]
-        found = {term for terms_ in sentences for term in terms_}
+        sentences = [set(s) for s in sentences[top.first_sentence - 1 : top.last_sentence]]
+        found = set().union(*sentences)
         unseen = math.log(len(self.passages) + 1)  # BM25Plus idf of a term in no passage
         weights = {t: self.scorer.idf(t) or unseen for t in terms}
-        best = max(sum(weights[t] for t in terms.intersection(s)) for s in sentences) / sum(weights.values())
-        confidence = (best + len(terms & found) / len(terms)) / 2
+        kin = {t: self._kin(t) for t in terms}
+
+        def covered(s: set[str]) -> set[str]:
+            return {t for t in terms if t in s or not kin[t].isdisjoint(s)}
+
+        best = max(sum(weights[t] for t in covered(s)) for s in sentences) / sum(weights.values())
+        confidence = (best + len(covered(found)) / len(terms)) / 2
         if NEGATION.search(question.text):
             confidence *= 0.8 if NEGATION.search(top.text) else 0.6
         missing = terms - found

@@ -194,3 +194,22 @@ def test_odd_questions_do_not_raise(seed_index, question):
 )
 def test_odd_history_does_not_raise(seed_index, history):
     assert_well_formed(seed_index.search("what did he say?", history))
+
+
+def test_wordnet_derivations_join_words_a_stemmer_keeps_apart():
+    from index.derived import derived
+    from index.tokens import tokenize
+
+    assert tokenize("France")[0] in derived(tokenize("French")[0])
+    assert tokenize("inventor")[0] in derived(tokenize("invented")[0])
+    assert derived("zzzz") == ()
+
+
+def test_a_derived_word_decides_between_otherwise_equal_passages():
+    text = (
+        "The museum in Lyon shows paintings from Italy and Spain.\n\n"
+        "The museum in Lyon shows paintings from France and Spain."
+    )
+    index = Index([Article(title="Lyon", text=text)])
+    answer = index.search("Which French paintings does the museum in Lyon show?")
+    assert "France" in answer.hits[0].passage.text
