@@ -97,12 +97,14 @@ def play(command: list[str], chats: int, questions: int, extra_env: dict[str, st
             sent_at: dict[int, float] = {}
             latencies: list[float] = []
             started = time.perf_counter()
+            # Counted from before the first question: the first answers may come while the
+            # last questions are still being sent.
+            seen = server.call_count()
             for user, room in zip(users, rooms, strict=True):
                 sent_at[room["id"]] = time.perf_counter()
                 server.send_text(room, user, rng.choice(QUESTIONS))
                 asked[room["id"]] += 1
             pending = set(asked)
-            seen = server.call_count()
             while pending:
                 # Only the calls made since the last look, as in _wait_for_answers.
                 server.wait_until(lambda seen=seen: server.call_count() > seen, timeout=60, what="an answer")
