@@ -110,6 +110,11 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
     )
 
 
+def mentions(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``text`` has a match of ``pattern`` (NUMBER, DATE, NAME), from the same cache."""
+    return bool(_candidates(pattern, text))
+
+
 def _starts_sentence(text: str, index: int) -> bool:
     before = text[:index].rstrip()
     return not before or before[-1] in ".!?\"'“”:\n"

@@ -12,7 +12,7 @@ import numpy as np
 from .article import Article
 from .citation import Citation, cite
 from .derived import derived
-from .highlight import DATE, NAME, NUMBER, highlights
+from .highlight import DATE, NAME, NUMBER, highlights, mentions
 from .passages import Passage, paragraph_passages, widen
 from .question import AnswerType, Question, analyse, opposed
 from .scoring import Scorer, SparseBM25Scorer
@@ -212,7 +212,7 @@ class Index:
         pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
         ranked = []
         for index, score in zip(indices, scores.tolist(), strict=True):
-            if pattern is not None and pattern.search(self.passages[index].text):
+            if pattern is not None and mentions(pattern, self.passages[index].text):
                 score += ANSWER_TYPE_BONUS
             ranked.append((index, score))
         ranked.sort(key=lambda item: (-item[1], item[0]))
