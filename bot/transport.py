@@ -22,11 +22,11 @@ from urllib.parse import urlencode
 from urllib.request import getproxies
 
 import httpcore
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
-_UNSET = HTTPXRequest.DEFAULT_NONE
+_UNSET = HTTPXRequest.DEFAULT_NONE  # "not given": use the time-out set when it was made
+_Unset = type(_UNSET)
 _FORM = b"application/x-www-form-urlencoded"
 _FAILURES = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, httpcore.ProxyError)
 
@@ -77,10 +77,10 @@ class BotAPIRequest(HTTPXRequest):
             raise RuntimeError("This BotAPIRequest is not initialized!")
         default = self._timeouts
         timeouts = {
-            "connect": default.connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-            "read": default.read if isinstance(read_timeout, DefaultValue) else read_timeout,
-            "write": default.write if isinstance(write_timeout, DefaultValue) else write_timeout,
-            "pool": default.pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
+            "connect": default.connect if isinstance(connect_timeout, _Unset) else connect_timeout,
+            "read": default.read if isinstance(read_timeout, _Unset) else read_timeout,
+            "write": default.write if isinstance(write_timeout, _Unset) else write_timeout,
+            "pool": default.pool if isinstance(pool_timeout, _Unset) else pool_timeout,
         }
         headers = [(b"User-Agent", self._user_agent)]
         body = None  # httpcore adds Host and Content-Length

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
+import shutil
 import socket
+import ssl
+import subprocess
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -106,3 +111,39 @@ async def test_behind_a_proxy_requests_take_httpxs_way_which_honours_it(fake_api
         async with bot:  # getMe, sent to the proxy, which is not there
             pass
     assert not fake_api.calls(), "nothing went around the proxy"
+
+
+async def test_https_as_the_real_bot_api_is_reached(tmp_path, monkeypatch):
+    """TLS through the same pool and backend (Telegram is https://api.telegram.org), with a
+    certificate made for the test and trusted through SSL_CERT_FILE."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    make = [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert]
+    make += ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(make, check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    requests = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal requests
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+                await reader.readexactly(length)
+                requests += 1
+                user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
+                body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    async with server, bot_for(f"https://127.0.0.1:{port}/bot") as bot:
+        assert await bot.delete_webhook() is True
+        assert await bot.delete_webhook() is True
+    assert requests == 3  # getMe and two more, over one kept-alive TLS connection
