@@ -82,6 +82,12 @@ class RankBM25Scorer:
 
 # Past one passage in _DENSE of the library, library-sized arrays beat sorting and searching.
 _DENSE = 32
+# A library under this many passages (an article is 20–200) is scored a whole query term at a
+# time: a vector of the term's share of every passage's score, kept once made (up to
+# _TERM_VECTOR_BYTES of them per scorer). At that size the cost is numpy's per-call overhead,
+# not the postings, and a question then takes a few vector additions.
+SMALL_LIBRARY = 1024
+_TERM_VECTOR_BYTES = 256 * 1024
 
 
 class SparseBM25Scorer:
@@ -96,9 +102,18 @@ class SparseBM25Scorer:
     is never ranked.
     """
 
-    def __init__(self, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B, delta: float = DELTA):
+    def __init__(
+        self,
+        corpus: Sequence[Sequence[str]],
+        k1: float = K1,
+        b: float = B,
+        delta: float = DELTA,
+        small_library: int = SMALL_LIBRARY,
+    ):
         self._size = len(corpus)
         self._delta = delta
+        self._small = self._size < small_library
+        self._term_vectors: dict[int, np.ndarray] = {}
         self._vocabulary: dict[str, int] = {}
         # Compact arrays, not lists: a million passages make tens of millions of postings.
         term_ids, doc_ids, counts = array("q"), array("q"), array("q")
@@ -137,6 +152,9 @@ class SparseBM25Scorer:
         ids = self._term_ids(query) if k > 0 else []
         if not ids:
             return []
+        if self._small:
+            candidates = self._union([self._postings_of(t) for t in dict.fromkeys(ids)])
+            return self._best(candidates, self._all_scores(ids)[candidates], k)
         repeats = Counter(ids)
         bound = {t: repeats[t] * self._idf[t] * self._max_part[t] for t in repeats}
         by_impact = sorted(bound, key=lambda t: -bound[t])
@@ -151,6 +169,11 @@ class SparseBM25Scorer:
                 kth = np.partition(scores, len(scores) - k)[len(scores) - k]
                 if (floor + unvisited) * (1 + 1e-9) < kth:  # a margin for rounding in the bound
                     break
+        return self._best(candidates, scores, k)
+
+    @staticmethod
+    def _best(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[Scored]:
+        """The ``k`` best of ``candidates`` (ascending), best first, ties by position."""
         if len(candidates) > k:  # keep all that score at least the k-th best, ties included
             keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
             candidates, scores = candidates[keep], scores[keep]
@@ -161,6 +184,8 @@ class SparseBM25Scorer:
         ids = self._term_ids(query)
         if not ids or not len(indices):
             return [0.0] * len(indices)
+        if self._small:
+            return self._all_scores(ids)[np.asarray(indices, dtype=np.int64)].tolist()
         # _exact takes each passage once, sorted; the indices asked may repeat, in any order.
         passages, order = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
         return self._exact(ids, passages)[order].tolist()
@@ -188,6 +213,27 @@ class SparseBM25Scorer:
         for term in ids:  # a repeated query term counts again, as in rank-bm25
             scores += self._idf[term] * (self._delta + parts[term])
         return scores
+
+    def _all_scores(self, ids: list[int]) -> np.ndarray:
+        """Every passage's score, summed term by term in query order as _exact sums them."""
+        scores = np.zeros(self._size)
+        for term in ids:
+            scores += self._term_vector(term)
+        return scores
+
+    def _term_vector(self, term: int) -> np.ndarray:
+        """``idf · (δ + tf-part)`` of the term for every passage: _exact's expression, element
+        by element, so the same floats."""
+        vector = self._term_vectors.get(term)
+        if vector is None:
+            start, end = self._offsets[term], self._offsets[term + 1]
+            part = np.zeros(self._size)
+            part[self._postings[start:end]] = self._tf_part[start:end]
+            vector = self._idf[term] * (self._delta + part)
+            if (len(self._term_vectors) + 1) * vector.nbytes > _TERM_VECTOR_BYTES:
+                self._term_vectors.clear()  # start again: the terms asked now are kept
+            self._term_vectors[term] = vector
+        return vector
 
     def _parts(self, term: int, passages: np.ndarray, place: np.ndarray | None) -> np.ndarray:
         """The term's tf-part for each of ``passages`` (sorted), 0 where it does not occur."""
