@@ -28,9 +28,9 @@ CANDIDATES = 30  # BM25's best windows that the finer ranking looks at
 # sharing a question word's first RELATED_PREFIX letters ("sculptor"/"sculpture",
 # "describe"/"description") count RELATED_WEIGHT of theirs, and the English words WordNet
 # derives from a question word or it from them, which share no prefix ("inventor"/"invent",
-# "French"/"France", see derived.py), count DERIVED_WEIGHT of theirs. Weights measured on the eval's
-# dev split, each kept only if it helped in both halves of an article-level 2-fold split
-# (README, "Quality").
+# "French"/"France", see derived.py), count DERIVED_WEIGHT of theirs. Weights measured on the
+# eval's dev split, each kept only if it helped in both halves of an article-level 2-fold
+# split (README, "Quality").
 PARAGRAPH_WEIGHT = 1.5
 QUOTE_WEIGHT = 1.0
 ANSWER_TYPE_BONUS = 1.0
@@ -271,8 +271,7 @@ class Index:
         (a term the library never uses gets the highest idf — a question about another article
         is mostly such terms — and an answer is usually stated in one sentence); a term counts
         as found where one of its related or derived terms is ("invention" for "inventor").
-        Second,
-        contradictions between question and passage that BM25 cannot see: a negated question
+        Second, contradictions between question and passage that BM25 cannot see: a negated question
         ("when wasn't …", less so when the passage negates too), a number or a name the question
         has and the passage lacks ("in 1745" where the passage says 1754), or a question word
         whose opposite the passage has instead ("the smallest" where it says "the largest").
