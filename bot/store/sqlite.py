@@ -201,8 +201,10 @@ class SQLiteStore:
         if self._thread is None:
             self._thread = BatchingThread("sqlite-store", self._connection)
         try:
-            target = LATEST_VERSION if schema_version is None else schema_version
-            await self._run(ALONE, self._open_sync, target)
+            await self._run(ALONE, self._connect_sync)
+            await self._write(_migrate, LATEST_VERSION if schema_version is None else schema_version)
+            self._version = await self._read(_current_version)
+            await self._write(self._prune)
         except BaseException:
             await self.close()
             raise
@@ -217,19 +219,16 @@ class SQLiteStore:
         finally:
             thread.stop()
 
-    def _open_sync(self, target: int) -> None:
+    def _connect_sync(self) -> None:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit mode (isolation_level=None): transactions are the explicit BEGINs below.
+            # Autocommit mode (isolation_level=None): transactions are the explicit BEGINs of batches.
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             conn.row_factory = sqlite3.Row
             _use_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._conn = conn
-        self._transaction(lambda conn: _migrate(conn, target))
-        self._version = _current_version(self._conn)
-        self._transaction(self._prune)
 
     def _close_sync(self) -> None:
         conn, self._conn = self._conn, None
@@ -252,20 +251,6 @@ class SQLiteStore:
         if self._conn is None:
             raise RuntimeError("the store is not open: await store.open() first")
         return self._conn
-
-    def _transaction(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` as one write transaction: all of it is committed or none."""
-        conn = self._connection()
-        # IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a read.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn, *args)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return result
 
     # --- libraries -------------------------------------------------------------------------------
     async def add_article(
