@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +20,9 @@ from .question import AnswerType, Question, analyse, opposed
 from .scoring import Scorer, SparseBM25Scorer
 from .sentences import Paragraph, split_paragraphs
 from .tokens import stemmer, tokenize
+from .vectors import mean as mean_vector
+from .vectors import units as unit_vectors
+from .vectors import words as vector_words
 
 CANDIDATES = 30  # BM25's best windows that the finer ranking looks at
 # The finer ranking adds, for each candidate window, the BM25 scores of its paragraph (the
@@ -38,6 +43,14 @@ LIGHT_WEIGHT = 0.5
 RELATED_WEIGHT = 0.25
 RELATED_PREFIX = 6
 DERIVED_WEIGHT = 0.05
+# Meaning beyond shared words, from English word vectors (vectors.py): among the sentences of
+# a window's quote, the best cosine between a sentence's mean vector and the question's, and
+# the best alignment — each question word's closest word in the sentence, weighted by the
+# word's idf — count these weights. They find the sentence that says "price" when the
+# question says "cost". Measured on the eval's dev split like the weights above.
+SENTENCE_MEANING_WEIGHT = 14.0
+WORD_MEANING_WEIGHT = 5.0
+PARAGRAPH_VECTORS_CACHED = 4096  # paragraphs (~2 KB each)
 # A window from a paragraph that an earlier hit already quotes counts this share of its
 # score, so the next hits offer other paragraphs unless that one is far ahead.
 SAME_PARAGRAPH = 0.8
@@ -76,6 +89,14 @@ class Hit(NamedTuple):
     citation: Citation
 
 
+class SentenceVectors(NamedTuple):
+    """What the word vectors say about the sentences of a paragraph."""
+
+    rows: np.ndarray  # the vector table's rows of their content words, sentence after sentence
+    counts: np.ndarray  # how many of those rows each sentence has
+    means: np.ndarray  # each sentence's unit mean vector, of all its words
+
+
 class Answer(NamedTuple):
     question: str
     hits: list[Hit]  # best first; present even when declined (the closest passages)
@@ -100,6 +121,7 @@ class Index:
         paragraph_terms: list[list[str]] = []
         quote_terms: list[list[str]] = []  # each window widened as it would be quoted
         self.sentence_terms: list[list[list[str]]] = []  # paragraph → its sentences' terms
+        quotes: list[tuple[int, int]] = []  # passage → its quote's first and last sentence, 0-based
         for article in self.articles:
             for paragraph in split_paragraphs(article.text):
                 sentence_terms = [
@@ -109,7 +131,9 @@ class Index:
                     self.passages.append(passage)
                     self.paragraph_index.append(len(self.paragraphs))
                     passage_terms.append(_joined(sentence_terms, passage))
-                    quote_terms.append(_joined(sentence_terms, widen(passage, paragraph)))
+                    quote = widen(passage, paragraph)
+                    quote_terms.append(_joined(sentence_terms, quote))
+                    quotes.append((quote.first_sentence - 1, quote.last_sentence))
                 self.paragraphs.append((article, paragraph))
                 self.sentence_terms.append(sentence_terms)
                 paragraph_terms.append([term for terms in sentence_terms for term in terms])
@@ -122,7 +146,10 @@ class Index:
         for term in sorted(self.vocabulary):
             if len(term) >= RELATED_PREFIX and not term[0].isdigit():
                 self._by_prefix.setdefault(term[:RELATED_PREFIX], []).append(term)
-        self._english = "en" in self.languages  # the WordNet derivations are English words
+        self._english = "en" in self.languages  # the WordNet derivations and word vectors are English
+        self._quotes = np.array(quotes, dtype=np.int32).reshape(-1, 2)
+        # Worked out when a question first reaches a paragraph, and kept for the next ones.
+        self._paragraph_vectors = lru_cache(maxsize=PARAGRAPH_VECTORS_CACHED)(self._sentence_vectors)
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
 
     def search(self, question: str, history: Sequence[Turn] = (), k: int = 5) -> Answer:
@@ -209,6 +236,8 @@ class Index:
             + RELATED_WEIGHT * self._evidence(self._related(terms), indices)
             + DERIVED_WEIGHT * self._evidence(self._derived(terms), indices)
         )
+        if self._english:
+            scores += self._meaning(question.text, indices)
         pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
         ranked = []
         for index, score in zip(indices, scores.tolist(), strict=True):
@@ -230,6 +259,54 @@ class Index:
             np.array(window if window is not None else self.scorer.score(query, indices))
             + PARAGRAPH_WEIGHT * np.array(self.paragraph_scorer.score(query, paragraphs))
             + QUOTE_WEIGHT * np.array(self.quote_scorer.score(query, indices))
+        )
+
+    def _meaning(self, text: str, indices: list[int]) -> np.ndarray:
+        """For each window, SENTENCE_MEANING_WEIGHT × the best cosine between the question's
+        mean word vector and a quote sentence's, plus WORD_MEANING_WEIGHT × the best alignment
+        of a quote sentence with the question: the idf-weighted mean, over the question's
+        words, of each one's best cosine with a word of the sentence. 0 when the question has
+        no words with vectors. The windows' paragraphs are scored together, in a few array
+        operations, since this runs for every question."""
+        found = vector_words(text)
+        content = dict(zip(found.content, found.content_rows, strict=True))
+        if not content:
+            return np.zeros(len(indices))
+        stem = stemmer("en")
+        unseen = math.log(len(self.passages) + 1)
+        weights = np.array([self.scorer.idf(stem(word)) or unseen for word in content])
+        paragraphs = list(dict.fromkeys(self.paragraph_index[i] for i in indices))
+        parts = [self._paragraph_vectors(p) for p in paragraphs]
+        first_sentence = dict(
+            zip(paragraphs, accumulate((len(p.means) for p in parts), initial=0), strict=False)
+        )
+        rows = np.concatenate([p.rows for p in parts])
+        counts = np.concatenate([p.counts for p in parts])
+        cosines = (np.concatenate([p.means for p in parts]) @ mean_vector(found.every)).tolist()
+        alignments = np.zeros(len(counts))
+        if len(rows):
+            # question word × sentence word; each question word's best per sentence, weighted
+            similarity = unit_vectors(list(content.values())) @ unit_vectors(rows).T
+            best = np.maximum.reduceat(similarity, (np.cumsum(counts) - counts)[counts > 0], axis=1)
+            alignments[counts > 0] = weights @ best / weights.sum()
+        alignments = alignments.tolist()
+        meaning = []
+        for index, (first, last) in zip(indices, self._quotes[indices].tolist(), strict=True):
+            offset = first_sentence[self.paragraph_index[index]]
+            quote = slice(offset + first, offset + last)
+            meaning.append(
+                SENTENCE_MEANING_WEIGHT * max(cosines[quote]) + WORD_MEANING_WEIGHT * max(alignments[quote])
+            )
+        return np.array(meaning)
+
+    def _sentence_vectors(self, paragraph: int) -> SentenceVectors:
+        """The vectors of a paragraph's sentences (cached: see __init__)."""
+        article, spans = self.paragraphs[paragraph]
+        found = [vector_words(article.text[s.start : s.end]) for s in spans.sentences]
+        return SentenceVectors(
+            np.array([row for f in found for row in f.content_rows], dtype=np.intp),
+            np.array([len(f.content_rows) for f in found], dtype=np.intp),
+            np.array([mean_vector(f.every) for f in found], dtype=np.float32).reshape(len(found), -1),
         )
 
     def _related(self, terms: list[str]) -> list[str]:

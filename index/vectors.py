@@ -1,0 +1,75 @@
+"""English word vectors, for meaning that shares no words: "price" near "cost", "aired" near
+"broadcast".
+
+The table ``data/vectors.npz`` is built from WordLlama's model and wordfreq's word list by
+``data/build_vectors.py`` (run by developers; neither is needed at run time). It maps a
+lower-case English word to a vector. Loaded once, on first use (40,000 words × 64 dimensions,
+~0.05 s, 7 MB).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+
+import numpy as np
+
+from .tokens import ENGLISH_STOPWORDS
+
+TABLE = "data/vectors.npz"
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+class Table(NamedTuple):
+    rows: dict[str, int]  # word → its row of the arrays
+    directions: np.ndarray  # int8, as stored (kept so: a quarter of the memory of float32)
+    to_unit: np.ndarray  # float32, what scales each row of ``directions`` to length 1
+    norms: np.ndarray  # float32, the vectors' lengths
+
+
+@cache
+def table() -> Table:
+    """The table shipped with the package."""
+    return load(resources.files("index").joinpath(TABLE).read_bytes())
+
+
+def load(data: bytes) -> Table:
+    """A table from the bytes ``build_vectors`` writes."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        words = arrays["words"].tobytes().decode("utf-8").split("\n")
+        directions = arrays["vectors"]
+        norms = arrays["norms"]
+    to_unit = (1 / np.linalg.norm(directions.astype(np.float32), axis=1)).astype(np.float32)
+    return Table({word: row for row, word in enumerate(words)}, directions, to_unit, norms)
+
+
+class Words(NamedTuple):
+    """The words of a text that the table has, in order: the rows of all of them, and the
+    words that are not stop words with their rows."""
+
+    every: list[int]
+    content: list[str]
+    content_rows: list[int]
+
+
+def words(text: str) -> Words:
+    rows = table().rows
+    found = [word for word in _WORD.findall(text.lower()) if word in rows]
+    content = [word for word in found if word not in ENGLISH_STOPWORDS]
+    return Words([rows[w] for w in found], content, [rows[w] for w in content])
+
+
+def units(rows: list[int] | np.ndarray) -> np.ndarray:
+    """The table's vectors at ``rows``, each scaled to length 1 (float32)."""
+    vectors, at = table(), np.asarray(rows, dtype=np.intp)
+    return vectors.directions[at] * vectors.to_unit[at, None]
+
+
+def mean(rows: list[int]) -> np.ndarray:
+    """The unit vector along the sum of the table's vectors at ``rows`` (zero for none)."""
+    vectors, at = table(), np.asarray(rows, dtype=np.intp)
+    total = (vectors.norms[at] * vectors.to_unit[at]) @ vectors.directions[at]
+    return total / (np.linalg.norm(total) or 1.0)
