@@ -3,7 +3,7 @@
 
 The table ``data/vectors.npz`` is built from WordLlama's model and wordfreq's word list by
 ``data/build_vectors.py`` (run by developers; neither is needed at run time). It maps a
-lower-case English word to a vector. Loaded once, on first use (40,000 words × 64 dimensions,
+lower-case English word to a vector. Loaded once, on first use (30,000 words × 64 dimensions,
 ~0.05 s, 7 MB).
 """
 
