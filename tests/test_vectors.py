@@ -1,6 +1,5 @@
 """Word vectors (index/vectors.py): the shipped table, its format, and their part in ranking."""
 
-
 import numpy as np
 import pytest
 
