@@ -6,7 +6,6 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -20,7 +19,10 @@ from .question import AnswerType, Question, analyse, opposed
 from .scoring import Scorer, SparseBM25Scorer
 from .sentences import Paragraph, split_paragraphs
 from .tokens import stemmer, tokenize
+from .vectors import Sentences
+from .vectors import joined as joined_sentences
 from .vectors import mean as mean_vector
+from .vectors import sentences as sentence_vectors
 from .vectors import units as unit_vectors
 from .vectors import words as vector_words
 
@@ -50,7 +52,12 @@ DERIVED_WEIGHT = 0.05
 # question says "cost". Measured on the eval's dev split like the weights above.
 SENTENCE_MEANING_WEIGHT = 14.0
 WORD_MEANING_WEIGHT = 5.0
-PARAGRAPH_VECTORS_CACHED = 4096  # paragraphs (~2 KB each)
+# A library of at most LIBRARY_VECTORS sentences (~3 KB each; ~35 articles like the built-in
+# one) has its sentences' vectors worked out when it is built, so that a question costs a
+# few array operations over all of them; a bigger library's are worked out a paragraph at a
+# time as questions reach them, and the last PARAGRAPH_VECTORS_CACHED paragraphs' kept.
+LIBRARY_VECTORS = 1000
+PARAGRAPH_VECTORS_CACHED = 512
 # A window from a paragraph that an earlier hit already quotes counts this share of its
 # score, so the next hits offer other paragraphs unless that one is far ahead.
 SAME_PARAGRAPH = 0.8
@@ -87,14 +94,6 @@ class Hit(NamedTuple):
     score: float
     highlights: tuple[tuple[int, int], ...]  # spans of passage.article.text to emphasise
     citation: Citation
-
-
-class SentenceVectors(NamedTuple):
-    """What the word vectors say about the sentences of a paragraph."""
-
-    rows: np.ndarray  # the vector table's rows of their content words, sentence after sentence
-    counts: np.ndarray  # how many of those rows each sentence has
-    means: np.ndarray  # each sentence's unit mean vector, of all its words
 
 
 class Answer(NamedTuple):
@@ -147,9 +146,20 @@ class Index:
             if len(term) >= RELATED_PREFIX and not term[0].isdigit():
                 self._by_prefix.setdefault(term[:RELATED_PREFIX], []).append(term)
         self._english = "en" in self.languages  # the WordNet derivations and word vectors are English
+        self._paragraph_of = np.array(self.paragraph_index, dtype=np.intp)
         self._quotes = np.array(quotes, dtype=np.int32).reshape(-1, 2)
-        # Worked out when a question first reaches a paragraph, and kept for the next ones.
-        self._paragraph_vectors = lru_cache(maxsize=PARAGRAPH_VECTORS_CACHED)(self._sentence_vectors)
+        self._quote_widths = np.arange(max((last - first for first, last in quotes), default=1))
+        sentences = [len(paragraph.sentences) for _, paragraph in self.paragraphs]
+        self._first_sentence = np.cumsum([0, *sentences[:-1]], dtype=np.intp)
+        self._library_sentences: Sentences | None = None
+        if self._english and sum(sentences) <= LIBRARY_VECTORS:
+            self._library_sentences = self._sentence_vectors(range(len(self.paragraphs)))
+            self._library_quotes = self._quote_sentences(
+                slice(None), self._first_sentence[self._paragraph_of]
+            )
+        self._paragraph_sentences = lru_cache(maxsize=PARAGRAPH_VECTORS_CACHED)(
+            lambda paragraph: self._sentence_vectors([paragraph])
+        )
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
 
     def search(self, question: str, history: Sequence[Turn] = (), k: int = 5) -> Answer:
@@ -266,48 +276,46 @@ class Index:
         mean word vector and a quote sentence's, plus WORD_MEANING_WEIGHT × the best alignment
         of a quote sentence with the question: the idf-weighted mean, over the question's
         words, of each one's best cosine with a word of the sentence. 0 when the question has
-        no words with vectors. The windows' paragraphs are scored together, in a few array
-        operations, since this runs for every question."""
+        no words with vectors. It runs for every question, so it takes a few array operations
+        over all the sentences of the windows' paragraphs — or of the library, when small."""
         found = vector_words(text)
-        content = dict(zip(found.content, found.content_rows, strict=True))
+        content = dict(zip(found.content, found.content_rows, strict=True))  # each word once
         if not content:
             return np.zeros(len(indices))
         stem = stemmer("en")
         unseen = math.log(len(self.passages) + 1)
         weights = np.array([self.scorer.idf(stem(word)) or unseen for word in content])
-        paragraphs = list(dict.fromkeys(self.paragraph_index[i] for i in indices))
-        parts = [self._paragraph_vectors(p) for p in paragraphs]
-        first_sentence = dict(
-            zip(paragraphs, accumulate((len(p.means) for p in parts), initial=0), strict=False)
-        )
-        rows = np.concatenate([p.rows for p in parts])
-        counts = np.concatenate([p.counts for p in parts])
-        cosines = (np.concatenate([p.means for p in parts]) @ mean_vector(found.every)).tolist()
-        alignments = np.zeros(len(counts))
-        if len(rows):
+        if self._library_sentences is not None:
+            sentences, quotes = self._library_sentences, self._library_quotes[indices]
+        else:
+            paragraphs, position = np.unique(self._paragraph_of[indices], return_inverse=True)
+            parts = [self._paragraph_sentences(p) for p in paragraphs.tolist()]
+            sentences = joined_sentences(parts)
+            quotes = self._quote_sentences(indices, np.cumsum([0] + [len(p.means) for p in parts])[position])
+        # sentence × (its cosine with the question, its alignment with the question's words)
+        evidence = np.zeros((len(sentences.means), 2))
+        evidence[:, 0] = sentences.means @ mean_vector(found.every)
+        if len(sentences.words):
             # question word × sentence word; each question word's best per sentence, weighted
-            similarity = unit_vectors(list(content.values())) @ unit_vectors(rows).T
-            best = np.maximum.reduceat(similarity, (np.cumsum(counts) - counts)[counts > 0], axis=1)
-            alignments[counts > 0] = weights @ best / weights.sum()
-        alignments = alignments.tolist()
-        meaning = []
-        for index, (first, last) in zip(indices, self._quotes[indices].tolist(), strict=True):
-            offset = first_sentence[self.paragraph_index[index]]
-            quote = slice(offset + first, offset + last)
-            meaning.append(
-                SENTENCE_MEANING_WEIGHT * max(cosines[quote]) + WORD_MEANING_WEIGHT * max(alignments[quote])
-            )
-        return np.array(meaning)
+            similarity = unit_vectors(list(content.values())) @ sentences.words.T
+            best = np.maximum.reduceat(similarity, sentences.starts, axis=1)
+            evidence[sentences.counts > 0, 1] = weights @ best / weights.sum()
+        return evidence[quotes].max(axis=1) @ (SENTENCE_MEANING_WEIGHT, WORD_MEANING_WEIGHT)
 
-    def _sentence_vectors(self, paragraph: int) -> SentenceVectors:
-        """The vectors of a paragraph's sentences (cached: see __init__)."""
-        article, spans = self.paragraphs[paragraph]
-        found = [vector_words(article.text[s.start : s.end]) for s in spans.sentences]
-        return SentenceVectors(
-            np.array([row for f in found for row in f.content_rows], dtype=np.intp),
-            np.array([len(f.content_rows) for f in found], dtype=np.intp),
-            np.array([mean_vector(f.every) for f in found], dtype=np.float32).reshape(len(found), -1),
-        )
+    def _quote_sentences(self, windows: list[int] | slice, first_sentence: np.ndarray) -> np.ndarray:
+        """Each window's quote as the positions of its sentences in a run of sentences where its
+        paragraph's first is at ``first_sentence``; a row each, the last sentence repeated to
+        fill it, so that the best of each quote's sentences is one maximum."""
+        first, last = (self._quotes[windows] + first_sentence[:, None]).T
+        return np.minimum(first[:, None] + self._quote_widths, last[:, None] - 1)
+
+    def _sentence_vectors(self, paragraphs: Sequence[int]) -> Sentences:
+        """What the word vectors say about the sentences of ``paragraphs``, in order."""
+        texts = []
+        for number in paragraphs:
+            article, paragraph = self.paragraphs[number]
+            texts += [article.text[s.start : s.end] for s in paragraph.sentences]
+        return sentence_vectors(texts)
 
     def _related(self, terms: list[str]) -> list[str]:
         """Library terms sharing a question term's first letters, other than the question's own:

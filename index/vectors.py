@@ -73,3 +73,34 @@ def mean(rows: list[int]) -> np.ndarray:
     vectors, at = table(), np.asarray(rows, dtype=np.intp)
     total = (vectors.norms[at] * vectors.to_unit[at]) @ vectors.directions[at]
     return total / (np.linalg.norm(total) or 1.0)
+
+
+class Sentences(NamedTuple):
+    """What the table says about a run of sentences."""
+
+    words: np.ndarray  # unit vectors (float32) of their content words, sentence after sentence
+    counts: np.ndarray  # how many of those each sentence has
+    starts: np.ndarray  # where the words of each sentence that has any begin in ``words``
+    means: np.ndarray  # each sentence's unit mean vector, of all its words (float32)
+
+
+def sentences(texts: list[str]) -> Sentences:
+    """What the table says about each of ``texts``."""
+    found = [words(text) for text in texts]
+    rows = [row for f in found for row in f.content_rows]
+    counts = np.array([len(f.content_rows) for f in found], dtype=np.intp)
+    means = np.zeros((len(found), table().directions.shape[1]), dtype=np.float32)
+    for sentence, f in enumerate(found):
+        means[sentence] = mean(f.every)
+    return _sentences(units(rows), counts, means)
+
+
+def joined(parts: list[Sentences]) -> Sentences:
+    """The sentences of ``parts``, one after the other."""
+    return _sentences(
+        *(np.concatenate([getattr(p, field) for p in parts]) for field in ("words", "counts", "means"))
+    )
+
+
+def _sentences(word_vectors: np.ndarray, counts: np.ndarray, means: np.ndarray) -> Sentences:
+    return Sentences(word_vectors, counts, (np.cumsum(counts) - counts)[counts > 0], means)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import index.search
-from index import Article, Index
+from index import Article, Index, default_article
 from index.data.build_vectors import DIMENSIONS, write_table
 from index.tokens import ENGLISH_STOPWORDS
-from index.vectors import load, mean, table, units, words
+from index.vectors import load, mean, sentences, table, units, words
 
 
 def cosine(a: str, b: str) -> float:
@@ -74,6 +74,35 @@ def test_without_the_vectors_the_earlier_passage_would_win(monkeypatch):
     monkeypatch.setattr(index.search, "WORD_MEANING_WEIGHT", 0.0)
     answer = Index([Article(title="Museum", text=TICKETS)]).search("What is the price of the museum tickets?")
     assert "painter" in answer.hits[0].passage.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how many reservists?", "who is Andriy Yusov?", "What is the price of the museum tickets?", "why?"],
+)
+def test_a_big_library_ranks_as_a_small_one(monkeypatch, question):
+    """A library over LIBRARY_VECTORS sentences works its sentence vectors out a paragraph at
+    a time, as questions reach them, instead of all at once: the ranking is the same."""
+    articles = [default_article(), Article(title="Museum", text=TICKETS)]
+    small = Index(articles)
+    monkeypatch.setattr(index.search, "LIBRARY_VECTORS", 0)
+    big = Index(articles)
+    assert small._library_sentences is not None and big._library_sentences is None
+    expected, found = small.search(question).hits, big.search(question).hits
+    assert [hit.passage for hit in found] == [hit.passage for hit in expected]
+    assert [hit.score for hit in found] == pytest.approx([hit.score for hit in expected])
+
+
+def test_sentences_keep_each_sentence_s_words_and_mean():
+    found = sentences(["The tickets cost twelve dollars.", "Of the.", "", "Museum tickets!"])
+    assert found.counts.tolist() == [4, 0, 0, 2]
+    assert found.starts.tolist() == [0, 4]  # sentences without words have no start
+    assert found.words.shape == (6, DIMENSIONS)
+    assert np.allclose(
+        found.words, units([table().rows[w] for w in "tickets cost twelve dollars museum tickets".split()])
+    )
+    assert np.allclose(np.linalg.norm(found.means, axis=1), [1, 1, 0, 1], atol=1e-5)
+    assert sentences([]).means.shape == (0, DIMENSIONS)
 
 
 def test_articles_in_other_languages_are_ranked_without_english_vectors():
