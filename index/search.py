@@ -151,7 +151,9 @@ class Index:
         self._quote_widths = np.arange(max((last - first for first, last in quotes), default=1))
         sentences = [len(paragraph.sentences) for _, paragraph in self.paragraphs]
         self._first_sentence = np.cumsum([0, *sentences[:-1]], dtype=np.intp)
+        # A small library's sentence vectors, and each window's quote as positions among them.
         self._library_sentences: Sentences | None = None
+        self._library_quotes = np.empty((0, 0), dtype=np.intp)
         if self._english and sum(sentences) <= LIBRARY_VECTORS:
             self._library_sentences = self._sentence_vectors(range(len(self.paragraphs)))
             self._library_quotes = self._quote_sentences(

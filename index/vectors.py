@@ -80,7 +80,7 @@ class Sentences(NamedTuple):
 
     words: np.ndarray  # unit vectors (float32) of their content words, sentence after sentence
     counts: np.ndarray  # how many of those each sentence has
-    starts: np.ndarray  # where the words of each sentence that has any begin in ``words``
+    starts: np.ndarray  # where the words of each sentence that has any begin (for reduceat)
     means: np.ndarray  # each sentence's unit mean vector, of all its words (float32)
 
 
@@ -98,7 +98,9 @@ def sentences(texts: list[str]) -> Sentences:
 def joined(parts: list[Sentences]) -> Sentences:
     """The sentences of ``parts``, one after the other."""
     return _sentences(
-        *(np.concatenate([getattr(p, field) for p in parts]) for field in ("words", "counts", "means"))
+        np.concatenate([p.words for p in parts]),
+        np.concatenate([p.counts for p in parts]),
+        np.concatenate([p.means for p in parts]),
     )
 
 
