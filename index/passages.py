@@ -11,10 +11,12 @@ from .sentences import Paragraph, Span, split_paragraphs
 
 # Passages are ranked as windows of up to WINDOW consecutive sentences of one paragraph, one
 # window starting at every sentence, then quoted with their neighbouring sentences up to
-# QUOTE_WORDS words. Measured on the eval's dev split (README, "Quality"): ranking windows of
-# 2 beats single sentences and windows of 3 (longer windows dilute BM25), and quoting the
-# surrounding sentences catches answers that sit next to the words the question shares —
-# more often just before them than after, so the quote grows backwards first.
+# QUOTE_WORDS words — about what a reader takes in at a glance, and what the eval scores.
+# Measured on the eval's dev split (README, "Quality"): ranking windows of 2 beats single
+# sentences and windows of 3 (longer windows dilute BM25), and quoting the surrounding
+# sentences catches answers that sit next to the words the question shares — more often just
+# before them than after, so the quote grows backwards first. A window stays within
+# QUOTE_WORDS too (a single sentence may not): the rest of a longer one would go unread.
 WINDOW = 2
 QUOTE_WORDS = 80
 # A window is not allowed to grow past this many characters, so a pasted wall of text
@@ -57,13 +59,18 @@ def split_passages(article: Article, window: int = WINDOW) -> list[Passage]:
 
 def paragraph_passages(article: Article, paragraph: Paragraph, window: int = WINDOW) -> list[Passage]:
     """The windows of one paragraph: every sentence starts one, none crosses the paragraph,
-    and a window inside the one before it (the tail of the paragraph) is left out."""
+    and a window inside the one before it (the tail of the paragraph) is left out. A window
+    of several sentences stays within QUOTE_WORDS words and MAX_PASSAGE_CHARS characters."""
     sentences = paragraph.sentences
+    text = article.text
     passages: list[Passage] = []
     covered = -1
     for first in range(len(sentences)):
         last = min(first + window, len(sentences)) - 1
-        while last > first and sentences[last].end - sentences[first].start > MAX_PASSAGE_CHARS:
+        while last > first and (
+            sentences[last].end - sentences[first].start > MAX_PASSAGE_CHARS
+            or _words(text, (sentences[first].start, sentences[last].end)) > QUOTE_WORDS
+        ):
             last -= 1
         if last > covered:
             start, end = sentences[first].start, sentences[last].end
@@ -116,6 +123,26 @@ def _fits(
 
 def _words(text: str, span: tuple[int, int]) -> int:
     return len(text[span[0] : span[1]].split())
+
+
+def quoted(
+    passage: Passage, paragraph: Paragraph, shown: Collection[int] = (), max_words: int = QUOTE_WORDS
+) -> Passage | None:
+    """The passage as it is shown: :func:`widen`-ed, then — when that stops short of
+    ``max_words`` words — with the paragraph's next sentence as well, so that a reader's first
+    ``max_words`` words run on into it instead of stopping early. The ranking scores the
+    widened passage alone: the words past ``max_words`` are mostly not read.
+
+    Returns None when all of the passage's sentences have been shown.
+    """
+    wide = widen(passage, paragraph, shown, max_words)
+    if wide is None:
+        return None
+    following = wide.last_sentence  # the next sentence, 0-based
+    if following >= len(paragraph.sentences) or following in shown or len(wide.text.split()) >= max_words:
+        return wide
+    end = paragraph.sentences[following].end
+    return Passage(wide.article, wide.paragraph, wide.first_sentence, following + 1, wide.start, end)
 
 
 class Context(NamedTuple):

@@ -14,7 +14,7 @@ from .article import Article
 from .citation import Citation, cite
 from .derived import derived
 from .highlight import DATE, NAME, NUMBER, highlights, mentions
-from .passages import Passage, paragraph_passages, widen
+from .passages import Passage, paragraph_passages, quoted, widen
 from .question import AnswerType, Question, analyse, opposed
 from .scoring import Scorer, SparseBM25Scorer
 from .sentences import Paragraph, split_paragraphs
@@ -51,7 +51,7 @@ DERIVED_WEIGHT = 0.05
 # word's idf — count these weights. They find the sentence that says "price" when the
 # question says "cost". Measured on the eval's dev split like the weights above.
 SENTENCE_MEANING_WEIGHT = 14.0
-WORD_MEANING_WEIGHT = 5.0
+WORD_MEANING_WEIGHT = 6.0
 # A library of at most LIBRARY_VECTORS sentences (~3 KB each; ~35 articles like the built-in
 # one) has its sentences' vectors worked out when it is built, so that a question costs a
 # few array operations over all of them; a bigger library's are worked out a paragraph at a
@@ -183,7 +183,9 @@ class Index:
             terms += [t for t in previous.terms if t not in terms]
         ranked = self._rank(parsed, terms)
         hits = self._hits(parsed, ranked, k)
-        confidence = self._confidence(parsed, hits)
+        # The confidence judges the best window's quote, as the ranking did; the first hit shows
+        # it, perhaps run on into one more sentence (passages.quoted).
+        confidence = self._confidence(parsed, self._quote(ranked[0][0])) if ranked else 0.0
         declined = not hits or confidence < DECLINE_BELOW
         return Answer(question, hits, declined, confidence)
 
@@ -206,13 +208,19 @@ class Index:
             paragraph_number = self.paragraph_index[index]
             article, paragraph = self.paragraphs[paragraph_number]
             seen = shown.get(paragraph_number, set())
-            passage = widen(self.passages[index], paragraph, seen)
+            passage = quoted(self.passages[index], paragraph, seen)
             if passage is None:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
             spans = highlights(passage.text, passage.start, question, article.language)
             hits.append(Hit(passage, score, tuple(spans), cite(passage)))
         return hits
+
+    def _quote(self, window: int) -> Passage:
+        """The window widened as the ranking scores it (its quote, without the sentence that
+        a shown passage runs on into)."""
+        paragraph = self.paragraphs[self.paragraph_index[window]][1]
+        return widen(self.passages[window], paragraph)
 
     def _analyse(self, question: str) -> Question:
         parsed = analyse(question, self.languages[0])
@@ -349,8 +357,9 @@ class Index:
         derived terms."""
         return frozenset(self._related([term]) + self._derived([term]))
 
-    def _confidence(self, question: Question, hits: list[Hit]) -> float:
-        """How likely the top hit answers the question, from 0 to 1.
+    def _confidence(self, question: Question, top: Passage) -> float:
+        """How likely the top hit answers the question, from 0 to 1, judged on ``top``, the
+        best window's quote.
 
         Two things separate answerable questions from the rest in the eval's dev split
         (README, "Quality"). First, how much of the question the top passage covers: the share
@@ -364,9 +373,8 @@ class Index:
         whose opposite the passage has instead ("the smallest" where it says "the largest").
         """
         terms = set(question.terms)
-        if not hits or not terms:
+        if not terms:
             return 0.0
-        top = hits[0].passage
         sentences = self.sentence_terms[self._paragraph_at[top.article, top.paragraph]]
         sentences = [set(s) for s in sentences[top.first_sentence - 1 : top.last_sentence]]
         found = set().union(*sentences)

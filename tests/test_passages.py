@@ -3,7 +3,7 @@
 import pytest
 
 from index import Article, default_article, split_passages
-from index.passages import MAX_PASSAGE_CHARS, widen
+from index.passages import MAX_PASSAGE_CHARS, QUOTE_WORDS, quoted, widen
 from index.sentences import split_paragraphs
 
 
@@ -86,6 +86,18 @@ def test_passages_of_a_wall_of_text_stay_quotable(text):
     assert_passages_are_offsets(passages, source)
 
 
+def test_a_window_of_several_sentences_stays_within_the_quote_s_words():
+    long = " ".join(["word"] * (QUOTE_WORDS - 1)) + "."
+    short = "Short one here."
+    text = f"{short} {long} {short} {short}"
+    source = article(text)
+    # the long sentence cannot share a window with the one before it, nor after it
+    assert windows(text) == [(1, 1, 1), (1, 2, 2), (1, 3, 4)]
+    assert all(len(p.text.split()) <= QUOTE_WORDS for p in split_passages(source))
+    # a single sentence longer than a quote is still a window of its own
+    assert windows(" ".join(["word"] * (QUOTE_WORDS + 20)) + ".") == [(1, 1, 1)]
+
+
 def test_widen_adds_neighbouring_sentences_of_the_paragraph():
     text = "Alpha one. Beta two. Gamma three. Delta four.\n\nOther paragraph here."
     source = article(text)
@@ -115,3 +127,38 @@ def test_widen_grows_within_the_word_limit():
     assert wide.start <= middle.start and middle.end <= wide.end
     assert len(wide.text.split()) <= 5
     assert wide != middle
+
+
+def test_quoted_runs_on_into_the_sentence_a_reader_s_words_end_in():
+    text = "Alpha one. Beta two. Gamma three is a longer sentence. Delta four.\n\nOther paragraph here."
+    source = article(text)
+    paragraph = split_paragraphs(text)[0]
+    beta = next(p for p in split_passages(source, window=1) if p.text == "Beta two.")
+    # widen stops within 6 words ("Alpha one. Beta two."); the 6 words run into "Gamma …"
+    assert widen(beta, paragraph, max_words=6).text == "Alpha one. Beta two."
+    shown = quoted(beta, paragraph, max_words=6)
+    assert shown.text == "Alpha one. Beta two. Gamma three is a longer sentence."
+    assert (shown.first_sentence, shown.last_sentence) == (1, 3)
+    assert_passages_are_offsets([shown], source)
+
+
+@pytest.mark.parametrize(
+    ("max_words", "shown", "expected"),
+    [
+        (4, (), "Alpha one. Beta two."),  # the widened passage fills the words: nothing runs on
+        (6, (2,), "Alpha one. Beta two."),  # the next sentence is another hit's
+        (100, (), "Alpha one. Beta two. Gamma three is a longer sentence. Delta four."),  # nothing after
+    ],
+)
+def test_quoted_adds_no_sentence_it_should_not(max_words, shown, expected):
+    text = "Alpha one. Beta two. Gamma three is a longer sentence. Delta four.\n\nOther paragraph here."
+    paragraph = split_paragraphs(text)[0]
+    beta = next(p for p in split_passages(article(text), window=1) if p.text == "Beta two.")
+    assert quoted(beta, paragraph, shown, max_words).text == expected
+
+
+def test_quoted_is_none_once_all_of_the_passage_is_shown():
+    text = "Alpha one. Beta two. Gamma three."
+    paragraph = split_paragraphs(text)[0]
+    beta = next(p for p in split_passages(article(text), window=1) if p.text == "Beta two.")
+    assert quoted(beta, paragraph, shown={1}) is None

@@ -3,7 +3,9 @@
 import pytest
 
 from index import Answer, Article, Index, Turn, default_article
+from index.passages import QUOTE_WORDS
 from index.reader import parse_text
+from index.sentences import split_paragraphs
 
 MOON = parse_text(
     "Moon Base Weekly\n\n"
@@ -39,6 +41,11 @@ def assert_well_formed(answer: Answer, k: int = 5) -> None:
         assert hit.citation.paragraph == passage.paragraph
         for start, end in hit.highlights:
             assert passage.start <= start < end <= passage.end
+        # whole sentences, which a reader's first QUOTE_WORDS words reach
+        paragraph = split_paragraphs(passage.article.text)[passage.paragraph - 1]
+        last = paragraph.sentences[passage.last_sentence - 1]
+        assert passage.end == last.end
+        assert len(passage.article.text[passage.start : last.start].split()) < QUOTE_WORDS
         assert list(hit.highlights) == sorted(hit.highlights)
         for other in answer.hits[:i]:  # hits do not repeat each other's text
             if other.passage.article == passage.article:
