@@ -15,8 +15,9 @@ from .sentences import Paragraph, Span, split_paragraphs
 # Measured on the eval's dev split (README, "Quality"): ranking windows of 2 beats single
 # sentences and windows of 3 (longer windows dilute BM25), and quoting the surrounding
 # sentences catches answers that sit next to the words the question shares — more often just
-# before them than after, so the quote grows backwards first. A window stays within
-# QUOTE_WORDS too (a single sentence may not): the rest of a longer one would go unread.
+# before them than after, so the quote grows backwards first. A quote that stops short of
+# QUOTE_WORDS is shown with the next sentence too (quoted). A window stays within QUOTE_WORDS
+# as well (a single sentence may not): the rest of a longer one would go unread.
 WINDOW = 2
 QUOTE_WORDS = 80
 # A window is not allowed to grow past this many characters, so a pasted wall of text
