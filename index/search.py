@@ -217,10 +217,12 @@ class Index:
         return hits
 
     def _quote(self, window: int) -> Passage:
-        """The window widened as the ranking scores it (its quote, without the sentence that
-        a shown passage runs on into)."""
-        paragraph = self.paragraphs[self.paragraph_index[window]][1]
-        return widen(self.passages[window], paragraph)
+        """The window's quote as the ranking scored it (worked out when the index was built;
+        without the sentence that a shown passage runs on into)."""
+        article, paragraph = self.paragraphs[self.paragraph_index[window]]
+        first, last = self._quotes[window].tolist()  # 0-based, last excluded
+        start, end = paragraph.sentences[first].start, paragraph.sentences[last - 1].end
+        return Passage(article, paragraph.number, first + 1, last, start, end)
 
     def _analyse(self, question: str) -> Question:
         parsed = analyse(question, self.languages[0])
