@@ -21,6 +21,8 @@ class Article:
     language: str = field(default="en", compare=False)
     source_name: str | None = field(default=None, compare=False)
     source_url: str | None = field(default=None, compare=False)
+    author: str | None = field(default=None, compare=False)
+    published: str | None = field(default=None, compare=False)  # ISO date, "2022-10-03"
     id: str = ""
 
     def __post_init__(self) -> None:

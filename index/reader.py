@@ -88,6 +88,8 @@ def parse_text(
     source_name: str | None = None,
     url: str | None = None,
     language: str | None = None,
+    author: str | None = None,
+    published: str | None = None,
 ) -> Article:
     """A plain-text article. Its first line is the title when it looks like one (short,
     followed by a blank line or by longer text); otherwise ``fallback_title`` is used.
@@ -101,7 +103,9 @@ def parse_text(
             title, body = fallback_title, document.strip("\n")
     else:
         body = document.strip("\n")
-    return make_article(title, body, source_name=source_name, url=url, language=language)
+    return make_article(
+        title, body, source_name=source_name, url=url, language=language, author=author, published=published
+    )
 
 
 def make_article(
@@ -111,6 +115,8 @@ def make_article(
     source_name: str | None = None,
     url: str | None = None,
     language: str | None = None,
+    author: str | None = None,
+    published: str | None = None,
 ) -> Article:
     """Validate and build an article (the one place the limits are checked)."""
     body = body.strip()
@@ -127,6 +133,8 @@ def make_article(
         language=language or guess_language(body),
         source_name=source_name,
         source_url=url,
+        author=" ".join(author.split())[:MAX_TITLE_CHARS] if author else None,
+        published=published or None,
     )
 
 
@@ -212,15 +220,14 @@ def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = 
     lines = [line.strip() for line in document.text.split("\n")]
     if lines and lines[0] == title:
         lines = lines[1:]  # the page's headline repeated as the first "paragraph"
-    source = document.sitename or document.hostname or None
-    if document.author:
-        source = f"{document.author}, {source}" if source else document.author
     return make_article(
         title,
         "\n".join(line for line in lines if line),
-        source_name=source,
+        source_name=document.sitename or document.hostname or None,
         url=url,
         language=document.language,
+        author=document.author,
+        published=document.date,
     )
 
 

@@ -18,6 +18,7 @@ from .passages import Passage, paragraph_passages, quoted, widen
 from .question import AnswerType, Question, analyse, opposed
 from .scoring import Scorer, SparseBM25Scorer
 from .sentences import Paragraph, split_paragraphs
+from .summary import SUMMARY_SENTENCES, key_sentences
 from .tokens import stemmer, tokenize
 from .vectors import Sentences
 from .vectors import joined as joined_sentences
@@ -83,10 +84,14 @@ _CONTINUATION = re.compile(
 
 
 class Turn(NamedTuple):
-    """An earlier exchange of the conversation: the question and the answer's text."""
+    """An earlier exchange of the conversation: the question and its answer — the answer's
+    text and, when known, where it stands in the library (the passage the bot quoted)."""
 
     question: str
     answer: str = ""
+    article_id: str | None = None  # the quoted passage's article…
+    start: int | None = None  # …and its offsets in that article's text
+    end: int | None = None
 
 
 class Hit(NamedTuple):
@@ -101,6 +106,8 @@ class Answer(NamedTuple):
     hits: list[Hit]  # best first; present even when declined (the closest passages)
     declined: bool  # the library does not answer the question
     confidence: float  # 0..1, higher = more likely the top hit answers it
+    about: Article | None = None  # set when the question is about this article itself (a summary,
+    # its author, date or source): the hits are then its key sentences
 
 
 class Index:
@@ -188,6 +195,31 @@ class Index:
         confidence = self._confidence(parsed, self._quote(ranked[0][0])) if ranked else 0.0
         declined = not hits or confidence < DECLINE_BELOW
         return Answer(question, hits, declined, confidence)
+
+    def summary(self, article: Article | None = None, k: int = SUMMARY_SENTENCES) -> Answer:
+        """What an article is about: its key sentences, each a cited hit.
+
+        Args:
+            article: one of the library's articles; by default the one added last.
+            k: how many sentences at most.
+
+        Returns:
+            An :class:`Answer` whose ``about`` is the article; no hits for an empty library.
+        """
+        if article is None:
+            if not self.articles:
+                return Answer("", [], True, 0.0)
+            article = self.articles[-1]
+        numbers = [i for i, (a, _) in enumerate(self.paragraphs) if a == article]
+        passages = key_sentences(
+            article,
+            [self.paragraphs[i][1] for i in numbers],
+            [self.sentence_terms[i] for i in numbers],
+            lambda term: self.scorer.idf(term) or 0.0,
+            k,
+        )
+        hits = [Hit(passage, 1.0, (), cite(passage)) for passage in passages]
+        return Answer("", hits, not hits, 1.0 if hits else 0.0, about=article)
 
     def _hits(self, question: Question, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
         """The best windows quoted as hits, each showing sentences no earlier hit shows.
