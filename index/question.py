@@ -45,6 +45,7 @@ class Question:
     terms: tuple[str, ...]  # the terms to match, in question order
     answer_type: AnswerType | None
     tokens: tuple[Token, ...]
+    bare: bool = False  # the question is its frame alone ("how many?", "when?"): its terms are the frame's
 
 
 def analyse(text: str, language: str = "en") -> Question:
@@ -63,9 +64,10 @@ def analyse(text: str, language: str = "en") -> Question:
         # Blank the frame out with spaces so token offsets still point into ``text``.
         framed = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
     question_tokens = tuple(tokens(framed, language))
-    if not question_tokens:  # "how many?" alone: better to use what there is than nothing
+    bare = answer_type is not None and not question_tokens
+    if bare:  # "how many?" alone: better to use what there is than nothing
         question_tokens = tuple(tokens(text, language))
-    return Question(text, tuple(t.term for t in question_tokens), answer_type, question_tokens)
+    return Question(text, tuple(t.term for t in question_tokens), answer_type, question_tokens, bare)
 
 
 def _frame(text: str) -> tuple[re.Match[str], AnswerType] | None:

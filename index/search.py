@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -12,20 +11,24 @@ import numpy as np
 
 from .article import Article
 from .citation import Citation, cite
+from .confidence import DECLINE_BELOW, DECLINE_FOLLOW_UP_BELOW, Evidence, confidence
+from .conversation import OPEN_TERMS, Turn, asks_about_article, asks_for_more, closeness, locate, refers_back
 from .derived import derived
 from .highlight import DATE, NAME, NUMBER, highlights, mentions
 from .passages import Passage, paragraph_passages, quoted, widen
-from .question import AnswerType, Question, analyse, opposed
+from .question import AnswerType, Question, analyse
 from .scoring import Scorer, SparseBM25Scorer
 from .sentences import Paragraph, split_paragraphs
 from .summary import SUMMARY_SENTENCES, key_sentences
 from .tokens import stemmer, tokenize
-from .vectors import Sentences
+from .vectors import Sentences, closest
 from .vectors import joined as joined_sentences
 from .vectors import mean as mean_vector
 from .vectors import sentences as sentence_vectors
 from .vectors import units as unit_vectors
 from .vectors import words as vector_words
+
+__all__ = ["Answer", "Hit", "Index", "Turn"]
 
 CANDIDATES = 30  # BM25's best windows that the finer ranking looks at
 # The finer ranking adds, for each candidate window, the BM25 scores of its paragraph (the
@@ -38,7 +41,7 @@ CANDIDATES = 30  # BM25's best windows that the finer ranking looks at
 # derives from a question word or it from them, which share no prefix ("inventor"/"invent",
 # "French"/"France", see derived.py), count DERIVED_WEIGHT of theirs. Weights measured on the
 # eval's dev split, each kept only if it helped in both halves of an article-level 2-fold
-# split (README, "Quality").
+# split (docs/quality.md).
 PARAGRAPH_WEIGHT = 1.5
 QUOTE_WEIGHT = 1.0
 ANSWER_TYPE_BONUS = 1.0
@@ -75,23 +78,52 @@ _ANSWER_PATTERNS = {
     AnswerType.PERSON: NAME,
     AnswerType.PLACE: NAME,
 }
-# Words that make a question lean on the previous one: "what did he say?", "and Kherson?".
-_CONTINUATION = re.compile(
-    r"^\s*(and|but|also|so|then|what about|how about)\b|\b(he|she|it|they|him|her|them|his|hers|its|"
-    r"their|theirs|this|that|these|those|there|then|the same)\b",
-    re.IGNORECASE,
-)
 
 
-class Turn(NamedTuple):
-    """An earlier exchange of the conversation: the question and its answer — the answer's
-    text and, when known, where it stands in the library (the passage the bot quoted)."""
+# Conversations (conversation.py). A question that leans on the previous one borrows its
+# terms at BORROWED_WEIGHT, in the ranking and in the confidence. The windows from NEAR_BEFORE
+# sentences before the previous answer to NEAR_AFTER after it are candidates whatever their
+# words, and every window of its article gains POSITION_WEIGHT × its closeness to that answer
+# × the best candidate's score (so that position counts alike for questions of few and of
+# many words). With nothing said before, the article's opening stands for the previous answer,
+# counting LEAD_WEIGHT — news states its point first — or POSITION_WEIGHT for a question made
+# only of words that ask for more ("anything interesting?"). A question with no words of its
+# own is answered from the passage that continues the conversation, with OPEN_CONFIDENCE
+# (× LACKS_ANSWER_TYPE when it asks for a number, date or name the passage lacks). Measured on the
+# eval's QuAC dialogs, checked on article-level halves (docs/quality.md).
+BORROWED_WEIGHT = 0.5
+POSITION_WEIGHT = 0.3
+LEAD_WEIGHT = 0.05
+NEAR_BEFORE = 1
+NEAR_AFTER = 5
+OPEN_CONFIDENCE = 1.0
+LACKS_ANSWER_TYPE = 0.5
+# A question sharing no word with the library is offered the windows closest to it in meaning
+# (small libraries, whose sentence vectors are at hand), those whose best sentence's mean
+# vector has at least this cosine with the question's.
+RELATED_IN_MEANING = 0.5
 
-    question: str
-    answer: str = ""
-    article_id: str | None = None  # the quoted passage's article…
-    start: int | None = None  # …and its offsets in that article's text
-    end: int | None = None
+
+class Place(NamedTuple):
+    """Sentences of an article, numbered through the library (Index._first_sentence)."""
+
+    article: Article
+    first: int
+    last: int
+
+
+class Context(NamedTuple):
+    """What a question takes from the conversation before it."""
+
+    terms: list[str]  # what to rank with: the question's terms (none for a bare "how many?" that follows up)
+    own: list[str]  # the question's terms but those that only ask for more (OPEN_TERMS)
+    borrowed: list[str]  # the previous question's terms, when this one leans on it
+    place: Place | None  # where the previous answer stands (the article's opening at first)
+    weight: float  # how much closeness to it counts (POSITION_WEIGHT, LEAD_WEIGHT)
+    follow_up: bool  # earlier turns came before
+    open: bool  # it names nothing but asks to go on: "what happened next?", "anything interesting?"
+    related: bool  # it asks for more or refers to something said (at first: the article's subject)
+    besides: bool  # it asks for something besides what was said: "anything else?"
 
 
 class Hit(NamedTuple):
@@ -158,6 +190,14 @@ class Index:
         self._quote_widths = np.arange(max((last - first for first, last in quotes), default=1))
         sentences = [len(paragraph.sentences) for _, paragraph in self.paragraphs]
         self._first_sentence = np.cumsum([0, *sentences[:-1]], dtype=np.intp)
+        # Each window's first sentence, counted through the library (for closeness to an answer).
+        self._window_first = np.array(
+            [
+                self._first_sentence[p] + w.first_sentence - 1
+                for p, w in zip(self.paragraph_index, self.passages, strict=True)
+            ],
+            dtype=np.intp,
+        )
         # A small library's sentence vectors, and each window's quote as positions among them.
         self._library_sentences: Sentences | None = None
         self._library_quotes = np.empty((0, 0), dtype=np.intp)
@@ -176,25 +216,92 @@ class Index:
 
         Args:
             question: what the user asked.
-            history: earlier turns of the conversation, oldest first. The last one is used
-                when the question leans on it ("what did he say?" after "who is Yusov?").
+            history: earlier turns of the conversation, oldest first, each with the passage
+                that answered it. A question that leans on the last one borrows its words
+                ("what did he say?" after "who is Yusov?"), and every follow-up's answer is
+                looked for around and after the previous answer ("what happened next?").
             k: how many hits to return at most.
 
         Returns:
-            An :class:`Answer`; ``hits`` is empty when nothing matches at all.
+            An :class:`Answer`; ``hits`` is empty when nothing relates to the question. A
+            question about an article itself ("what is this article about?", "who wrote
+            it?") is answered with its summary, ``about`` set.
         """
         parsed = self._analyse(question)
-        terms = list(parsed.terms)
-        if history and is_follow_up(question, parsed):
-            previous = self._analyse(history[-1].question)
-            terms += [t for t in previous.terms if t not in terms]
-        ranked = self._rank(parsed, terms)
-        hits = self._hits(parsed, ranked, k)
+        context = self._context(question, parsed, history)
+        if asks_about_article(question, context.follow_up) and self.articles:
+            about = context.place.article if context.place and context.follow_up else self.articles[-1]
+            return self.summary(about)._replace(question=question)
+        ranked = self._rank(parsed, context)
+        # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
+        goes_on = context.follow_up and context.open and bool(parsed.terms)
+        hits = self._hits(parsed, ranked, k, self._said(context.place) if goes_on else {})
         # The confidence judges the best window's quote, as the ranking did; the first hit shows
         # it, perhaps run on into one more sentence (passages.quoted).
-        confidence = self._confidence(parsed, self._quote(ranked[0][0])) if ranked else 0.0
-        declined = not hits or confidence < DECLINE_BELOW
+        confidence = self._confidence(parsed, context, self._quote(ranked[0][0])) if ranked else 0.0
+        declined = not hits or confidence < (DECLINE_FOLLOW_UP_BELOW if context.follow_up else DECLINE_BELOW)
         return Answer(question, hits, declined, confidence)
+
+    def _context(self, question: str, parsed: Question, history: Sequence[Turn]) -> Context:
+        """What the question takes from the conversation: the previous question's terms when it
+        leans on it — it names no subject the library has, or refers back to one — and where
+        the last answer found in the library stands."""
+        own = [t for t in parsed.terms if t not in OPEN_TERMS]
+        besides = asks_for_more(question)
+        if not history:
+            open_ = not own and bool(parsed.terms)
+            weight = POSITION_WEIGHT if open_ else LEAD_WEIGHT
+            related = open_ or refers_back(question)
+            return Context(
+                list(parsed.terms), own, [], self._opening(), weight, False, open_, related, besides
+            )
+        specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
+        borrowed: list[str] = []
+        if not specific or refers_back(question) or parsed.bare:
+            earlier = self._analyse(history[-1].question).terms
+            borrowed = [t for t in dict.fromkeys(earlier) if t not in parsed.terms and t not in OPEN_TERMS]
+        anchors = (locate(turn, self.articles) for turn in reversed(history))
+        anchor = next((a for a in anchors if a is not None), None)
+        place = self._place(anchor.article, anchor.start, anchor.end) if anchor else None
+        terms, own = ([], []) if parsed.bare else (list(parsed.terms), own)
+        open_ = not own and not (parsed.bare and borrowed)
+        return Context(terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides)
+
+    def _place(self, article: Article, start: int, end: int) -> Place | None:
+        """The sentences of ``article`` that the span from ``start`` to ``end`` touches."""
+        inside = [
+            int(self._first_sentence[number]) + n
+            for number, (a, paragraph) in enumerate(self.paragraphs)
+            if a == article
+            for n, sentence in enumerate(paragraph.sentences)
+            if sentence.start < end and start < sentence.end
+        ]
+        return Place(article, inside[0], inside[-1]) if inside else None
+
+    def _said(self, place: Place | None) -> dict[int, set[int]]:
+        """``place``'s sentences as paragraph → its sentences, 0-based."""
+        if place is None:
+            return {}
+        said: dict[int, set[int]] = {}
+        for number, (article, paragraph) in enumerate(self.paragraphs):
+            first = int(self._first_sentence[number])
+            inside = {n - first for n in range(place.first, place.last + 1)} & set(
+                range(len(paragraph.sentences))
+            )
+            if article == place.article and inside:
+                said[number] = inside
+        return said
+
+    def _opening(self) -> Place | None:
+        """Where the article added last begins: as if an answer stood just before it."""
+        if not self.articles:
+            return None
+        article = self.articles[-1]
+        first = next((n for n, (a, _) in enumerate(self.paragraphs) if a == article), None)
+        if first is None:
+            return None
+        before = int(self._first_sentence[first]) - 1
+        return Place(article, before, before)
 
     def summary(self, article: Article | None = None, k: int = SUMMARY_SENTENCES) -> Answer:
         """What an article is about: its key sentences, each a cited hit.
@@ -221,8 +328,11 @@ class Index:
         hits = [Hit(passage, 1.0, (), cite(passage)) for passage in passages]
         return Answer("", hits, not hits, 1.0 if hits else 0.0, about=article)
 
-    def _hits(self, question: Question, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
-        """The best windows quoted as hits, each showing sentences no earlier hit shows.
+    def _hits(
+        self, question: Question, ranked: list[tuple[int, float]], k: int, said: dict[int, set[int]]
+    ) -> list[Hit]:
+        """The best windows quoted as hits, each showing sentences no earlier hit shows, nor
+        ``said`` (paragraph → its sentences, 0-based, that the conversation has shown).
 
         A window from a paragraph already quoted counts SAME_PARAGRAPH of its score: the next
         hits then come from other paragraphs unless the quoted one is far ahead, which gives
@@ -240,7 +350,7 @@ class Index:
             paragraph_number = self.paragraph_index[index]
             article, paragraph = self.paragraphs[paragraph_number]
             seen = shown.get(paragraph_number, set())
-            passage = quoted(self.passages[index], paragraph, seen)
+            passage = quoted(self.passages[index], paragraph, seen | said.get(paragraph_number, set()))
             if passage is None:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
@@ -261,11 +371,11 @@ class Index:
         extra = [t for lang in self.languages[1:] for t in analyse(question, lang).terms]
         if extra:
             terms = tuple(dict.fromkeys(parsed.terms + tuple(extra)))
-            parsed = Question(parsed.text, terms, parsed.answer_type, parsed.tokens)
+            parsed = Question(parsed.text, terms, parsed.answer_type, parsed.tokens, parsed.bare)
         # A question's typo is corrected against the library, not a dictionary (see _spelled).
         terms = tuple(self._spelled(t) for t in parsed.terms)
         tokens = tuple(t._replace(term=self._spelled(t.term)) for t in parsed.tokens)
-        return Question(parsed.text, terms, parsed.answer_type, tokens)
+        return Question(parsed.text, terms, parsed.answer_type, tokens, parsed.bare)
 
     def _spelled(self, term: str) -> str:
         """A question term the library lacks, replaced by the one library term a typo away
@@ -278,39 +388,96 @@ class Index:
         near = {t for t in _one_edit(term) if t in self.vocabulary}
         return near.pop() if len(near) == 1 else term
 
-    def _rank(self, question: Question, terms: list[str]) -> list[tuple[int, float]]:
-        candidates = self.scorer.top(terms, CANDIDATES)
-        if not candidates:
-            return []
-        indices = [c.index for c in candidates]
+    def _rank(self, question: Question, context: Context) -> list[tuple[int, float]]:
+        terms = context.terms
+        indices = [c.index for c in self.scorer.top(terms + context.borrowed, CANDIDATES)]
+        # Around the previous answer, candidates whatever their words; around the opening, only
+        # for a question that shares a word with the library, asks for more ("anything
+        # interesting?"), or names the article's subject by a pronoun ("when was he born?").
+        if context.place is not None and (indices or context.follow_up or context.related):
+            indices += [i for i in self._near(context.place) if i not in indices]
+        if not indices:
+            return self._related_in_meaning(question)
         light = [t for t in terms if t in LIGHT_TERMS]
-        scores = (
-            self._evidence(terms, indices, [c.score for c in candidates])
+        words = (
+            self._evidence(terms, indices)
             - (1 - LIGHT_WEIGHT) * self._evidence(light, indices)
             + RELATED_WEIGHT * self._evidence(self._related(terms), indices)
             + DERIVED_WEIGHT * self._evidence(self._derived(terms), indices)
+            + BORROWED_WEIGHT * self._evidence(context.borrowed, indices)
         )
+        pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
+        typed = [
+            pattern is not None and self._answers_type(pattern, i, [*terms, *context.borrowed])
+            for i in indices
+        ]
+        scores = words + ANSWER_TYPE_BONUS * np.array(typed, dtype=float)
         if self._english:
             scores += self._meaning(question.text, indices)
-        pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
-        ranked = []
-        for index, score in zip(indices, scores.tolist(), strict=True):
-            if pattern is not None and mentions(pattern, self.passages[index].text):
-                score += ANSWER_TYPE_BONUS
-            ranked.append((index, score))
-        ranked.sort(key=lambda item: (-item[1], item[0]))
+        # Meaning must not outvote words: a window sharing no word with the question stays
+        # below every window that shares one, whatever its word vectors and answer type say.
+        sharing = self._sharing(terms + context.borrowed, indices)
+        if sharing.any() and not sharing.all():
+            scores[~sharing] = np.minimum(scores[~sharing], scores[sharing].min() - 1e-6)
+        if context.place is not None:
+            scale = max(float(scores.max()), 1.0)
+            scores += context.weight * scale * self._closeness(context.place, indices)
+        ranked = sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
         return ranked
 
-    def _evidence(
-        self, query: list[str], indices: list[int], window: list[float] | None = None
-    ) -> np.ndarray:
-        """BM25 of each window (``window`` when already known) plus the weighted BM25 of its
-        paragraph and of its quote."""
+    def _answers_type(self, pattern, window: int, terms: list[str]) -> bool:
+        """Whether a sentence of the window holding one of ``terms`` (any, for none) mentions
+        what the question asks for: a date beside "announced", not one sentences away."""
+        passage = self.passages[window]
+        paragraph = self.paragraph_index[window]
+        article, spans = passage.article, self.paragraphs[paragraph][1].sentences
+        wanted = set(terms)
+        for n in range(passage.first_sentence - 1, passage.last_sentence):
+            if wanted and wanted.isdisjoint(self.sentence_terms[paragraph][n]):
+                continue
+            if mentions(pattern, article.text[spans[n].start : spans[n].end]):
+                return True
+        return False
+
+    def _sharing(self, terms: list[str], indices: list[int]) -> np.ndarray:
+        """Whether each window itself holds one of ``terms`` (or a term related to one)."""
+        wanted = set(terms) | set(self._related(terms)) | set(self._derived(terms))
+        return np.array([not wanted.isdisjoint(self.passage_terms[i]) for i in indices], dtype=bool)
+
+    def _related_in_meaning(self, question: Question) -> list[tuple[int, float]]:
+        """When no window shares a word with the question: the windows closest to it in meaning,
+        if the library is small enough to hold its sentence vectors and any is close at all."""
+        if self._library_sentences is None or not (found := vector_words(question.text)).content:
+            return []
+        cosine = self._library_sentences.means @ mean_vector(found.every)
+        best = cosine[self._library_quotes].max(axis=1)
+        ranked = [(i, float(best[i])) for i in np.flatnonzero(best >= RELATED_IN_MEANING).tolist()]
+        return sorted(ranked, key=lambda item: (-item[1], item[0]))[:CANDIDATES]
+
+    def _near(self, place: Place) -> list[int]:
+        """The windows of ``place``'s article from NEAR_BEFORE sentences before it to NEAR_AFTER after."""
+        low, high = place.first - NEAR_BEFORE, place.last + NEAR_AFTER
+        starts = np.flatnonzero((self._window_first >= low) & (self._window_first <= high)).tolist()
+        return [i for i in starts if self.passages[i].article == place.article]
+
+    def _closeness(self, place: Place, indices: list[int]) -> np.ndarray:
+        """How close each window starts to ``place`` (conversation.closeness); 0 in other articles."""
+        return np.array(
+            [
+                closeness(int(self._window_first[i]), place.first, place.last)
+                if self.passages[i].article == place.article
+                else 0.0
+                for i in indices
+            ]
+        )
+
+    def _evidence(self, query: list[str], indices: list[int]) -> np.ndarray:
+        """BM25 of each window plus the weighted BM25 of its paragraph and of its quote."""
         if not query:
             return np.zeros(len(indices))
         paragraphs = [self.paragraph_index[i] for i in indices]
         return (
-            np.array(window if window is not None else self.scorer.score(query, indices))
+            np.array(self.scorer.score(query, indices))
             + PARAGRAPH_WEIGHT * np.array(self.paragraph_scorer.score(query, paragraphs))
             + QUOTE_WEIGHT * np.array(self.quote_scorer.score(query, indices))
         )
@@ -391,50 +558,37 @@ class Index:
         derived terms."""
         return frozenset(self._related([term]) + self._derived([term]))
 
-    def _confidence(self, question: Question, top: Passage) -> float:
-        """How likely the top hit answers the question, from 0 to 1, judged on ``top``, the
-        best window's quote.
-
-        Two things separate answerable questions from the rest in the eval's dev split
-        (README, "Quality"). First, how much of the question the top passage covers: the share
-        of its terms found there, and the idf-weighted share found in its best single sentence
-        (a term the library never uses gets the highest idf — a question about another article
-        is mostly such terms — and an answer is usually stated in one sentence); a term counts
-        as found where one of its related or derived terms is ("invention" for "inventor").
-        Second, contradictions between question and passage that BM25 cannot see: a negated question
-        ("when wasn't …", less so when the passage negates too), a number or a name the question
-        has and the passage lacks ("in 1745" where the passage says 1754), or a question word
-        whose opposite the passage has instead ("the smallest" where it says "the largest").
-        """
-        terms = set(question.terms)
-        if not terms:
-            return 0.0
-        sentences = self.sentence_terms[self._paragraph_at[top.article, top.paragraph]]
-        sentences = [set(s) for s in sentences[top.first_sentence - 1 : top.last_sentence]]
-        found = set().union(*sentences)
+    def _confidence(self, question: Question, context: Context, top: Passage) -> float:
+        """How likely the top hit answers the question (confidence.py), judged on ``top``, the
+        best window's quote, with the terms the question borrowed counting BORROWED_WEIGHT —
+        except in a question asking for something besides them. A question of no words of its
+        own that continues the conversation is answered by the passage that continues it."""
+        pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
+        lacks = LACKS_ANSWER_TYPE if pattern is not None and not mentions(pattern, top.text) else 1.0
+        if context.open and context.place is not None:
+            return OPEN_CONFIDENCE * lacks
+        shares = dict.fromkeys(context.own, 1.0)
+        if not context.besides:
+            shares.update({t: BORROWED_WEIGHT for t in context.borrowed if t not in shares})
+        paragraph = self._paragraph_at[top.article, top.paragraph]
+        quote = self.sentence_terms[paragraph][top.first_sentence - 1 : top.last_sentence]
+        sentences = [set(terms) for terms in quote]
         unseen = math.log(len(self.passages) + 1)  # BM25Plus idf of a term in no passage
-        weights = {t: self.scorer.idf(t) or unseen for t in terms}
-        kin = {t: self._kin(t) for t in terms}
-
-        def covered(s: set[str]) -> set[str]:
-            return {t for t in terms if t in s or not kin[t].isdisjoint(s)}
-
-        best = max(sum(weights[t] for t in covered(s)) for s in sentences) / sum(weights.values())
-        confidence = (best + len(covered(found)) / len(terms)) / 2
-        if NEGATION.search(question.text):
-            confidence *= 0.8 if NEGATION.search(top.text) else 0.6
-        missing = terms - found
-        numbers = {t for t in missing if t[:1].isdigit()}
-        names = {t.term for t in question.tokens if t.start > 0 and question.text[t.start].isupper()} - found
-        opposites = {t for t in missing if opposed(t, found)}
-        confidence *= 0.6 ** min(len(numbers), 2) * 0.85 ** min(len(names), 2)
-        return confidence * 0.6 ** min(len(opposites), 2)
-
-
-# Decline below this confidence: at this threshold the dev split's answerable questions are
-# declined 4.6 % of the time and questions about other articles 96.6 % (README, "Quality").
-DECLINE_BELOW = 0.29
-NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|nothing|nobody|without)\b|n't\b", re.IGNORECASE)
+        found = set().union(*sentences)
+        missing = {t.term: question.text[t.start : t.end] for t in question.tokens if t.term not in found}
+        near = {}
+        if self._english and missing:
+            cosines = closest(list(missing.values()), top.text)
+            near = {term: cosines.get(word.lower(), 0.0) for term, word in missing.items()}
+        evidence = Evidence(
+            shares=shares,
+            weights={t: (self.scorer.idf(t) or unseen) * share for t, share in shares.items()},
+            kin={t: self._kin(t) for t in shares},
+            sentences=sentences,
+            paragraph={t for terms in self.sentence_terms[paragraph] for t in terms},
+            near=near,
+        )
+        return confidence(question, evidence, top.text) * (lacks if question.bare else 1.0)
 
 
 def _one_edit(word: str) -> set[str]:
@@ -453,12 +607,3 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
     """The terms of the passage's sentences, from its paragraph's ``sentence_terms``."""
     window = sentence_terms[passage.first_sentence - 1 : passage.last_sentence]
     return [term for terms in window for term in terms]
-
-
-def is_follow_up(question: str, parsed: Question) -> bool:
-    """Whether a question leans on the one before: a pronoun, a leading "and", or no terms at all ("why?")."""
-    return bool(_CONTINUATION.search(question)) or not parsed.terms
-
-
-def _overlaps(a: Passage, b: Passage) -> bool:
-    return a.article == b.article and a.start < b.end and b.start < a.end

@@ -106,3 +106,15 @@ def joined(parts: list[Sentences]) -> Sentences:
 
 def _sentences(word_vectors: np.ndarray, counts: np.ndarray, means: np.ndarray) -> Sentences:
     return Sentences(word_vectors, counts, (np.cumsum(counts) - counts)[counts > 0], means)
+
+
+def closest(words_: list[str], text: str) -> dict[str, float]:
+    """Each of ``words_`` that the table has → its best cosine with a content word of ``text``
+    (words of the text it lacks are left out; none when the text has no content word)."""
+    rows = table().rows
+    known = [word for word in dict.fromkeys(w.lower() for w in words_) if word in rows]
+    found = words(text)
+    if not known or not found.content_rows:
+        return {}
+    similarity = units([rows[word] for word in known]) @ units(found.content_rows).T
+    return dict(zip(known, similarity.max(axis=1).tolist(), strict=True))

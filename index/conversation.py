@@ -1,0 +1,153 @@
+"""Conversations: what a question takes from the turns before it.
+
+A question in a chat often leans on the previous turn: "when?", "who took it?", "what
+happened next?", "and Kherson?". The previous turn is a question and the passage that answered
+it. A question leans on it when it lacks something of its own — no word naming a subject that
+the library has, a pronoun in place of one, an opening "and …" — and then borrows that
+question's words. Whether it leans or not, its answer is looked for around and after the
+previous answer: in conversations about a text, the next answer mostly comes right after the
+last one (in the QuAC dialogs of the eval's dev split, 78 % of follow-up answers lie after the
+previous answer and 42 % within its next three sentences; docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from .article import Article
+from .tokens import stemmer
+
+
+class Turn(NamedTuple):
+    """An earlier exchange of the conversation: the question and its answer — the answer's
+    text and, when known, where it stands in the library (the passage the bot quoted)."""
+
+    question: str
+    answer: str = ""
+    article_id: str | None = None  # the quoted passage's article…
+    start: int | None = None  # …and its offsets in that article's text
+    end: int | None = None
+
+
+class Anchor(NamedTuple):
+    """Where an earlier answer stands: an article and a span of its text."""
+
+    article: Article
+    start: int
+    end: int
+
+
+# A question refers back when it names its subject with a pronoun ("what did he say?", "when
+# was it built?") or opens as the rest of the turn before ("and Kherson?", "what about the
+# south?").
+_REFERS_BACK = re.compile(
+    r"^\W*(?:and|but|also|so|or|then|what about|how about)\b"
+    r"|\b(?:he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|"
+    r"then|the same)\b",
+    re.IGNORECASE,
+)
+# Words that ask for more about the text rather than name a subject of their own: "what else
+# happened?", "anything interesting?", "what is notable about it?". The answer rarely repeats
+# them, so a question made only of them asks to go on from the last answer, and its
+# confidence cannot come from finding them in a passage.
+_OPEN_WORDS = """
+    else other others another besides additional additionally next further afterwards afterward
+    later also interesting interest notable noteworthy significant aspect aspects article story
+    piece text anything something thing things happen happened happens happening tell know
+    information detail details fact facts
+"""
+OPEN_TERMS = frozenset(stemmer("en")(word) for word in _OPEN_WORDS.split())
+# A question asking for something besides what was said: "anything else?", "any other awards?".
+_BESIDES = re.compile(
+    r"\b(?:else|other|others|another|besides|additional|additionally|more)\b", re.IGNORECASE
+)
+
+# Questions about the article itself rather than what it says: a summary ("what is this
+# article about?", "tl;dr") or its metadata ("who wrote it?", "when was it published?",
+# "what's the source?"). "It"/"this" stand for the article only when nothing else was said:
+# later in a conversation "who wrote it?" is about what the last answer talked about.
+_SUMMARY = re.compile(
+    r"\bsummari[sz]e|\btl\s*;?\s*dr\b|\bgist\b|\bin a nutshell\b|\bmain points?\b|\bkey points?\b"
+    r"|^\W*(?:(?:give|send|show)\s+(?:me\s+|us\s+)?)?(?:an?\s+|the\s+)?(?:summary|overview|recap)\b"
+    r"(?:\s+(?:of|for)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text))?(?:\s+please)?\W*$"
+    r"|\bwhat(?:'s|’s| is| was)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text|news)"
+    r"(?:\s+(?:all|really|mainly|mostly))?\s+about\b",
+    re.IGNORECASE,
+)
+_IT = r"(?:it|this|that)\b"
+_THE_ARTICLE = r"(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text)\b"
+_METADATA = (
+    r"\bwho\s+(?:wrote|authored|penned|published)\s+{ref}"
+    r"|\b(?:author|writer|byline|source|publisher)\s+of\s+{ref}"
+    r"|\bwhen\s+(?:was|is)\s+{ref}\s+(?:published|written|posted|dated|from)\b"
+    r"|\b(?:publication|published)\s+date\b"
+    r"|\bwhat(?:'s|’s| is| was)\s+the\s+(?:source|link|url)\s+(?:of|for)\s+{ref}"
+    r"|\bwhat(?:'s|’s| is| was)\s+the\s+date\s+of\s+{ref}"
+    r"|\bwhere\s+(?:is|was|does)\s+{ref}\s+(?:from|published|come from)\b"
+)
+_ABOUT_ARTICLE = re.compile(_METADATA.format(ref=_THE_ARTICLE), re.IGNORECASE)
+# With nothing said before, bare questions are about the article too: "who's the author?".
+_BARE = (
+    r"|^\W*what(?:'s|’s| is)\s+it\s+about\W*$"
+    r"|\bwho(?:'s|’s| is| was)\s+the\s+(?:author|writer|reporter|journalist)\W*$"
+    r"|\bwhat(?:'s|’s| is| was)\s+the\s+(?:source|link|url)\W*$"
+)
+_ABOUT_IT = re.compile(_METADATA.format(ref=f"(?:{_THE_ARTICLE}|{_IT})") + _BARE, re.IGNORECASE)
+
+
+def asks_about_article(question: str, in_conversation: bool) -> bool:
+    """Whether the question asks what the article is about, or who wrote it, when, where.
+
+    Args:
+        question: the question as asked.
+        in_conversation: whether earlier turns came before it (then "it" is what they were about).
+    """
+    if _SUMMARY.search(question):
+        return True
+    return (_ABOUT_ARTICLE if in_conversation else _ABOUT_IT).search(question) is not None
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether the question asks for something besides what the conversation has had."""
+    return _BESIDES.search(question) is not None
+
+
+def refers_back(question: str) -> bool:
+    """Whether the question names its subject only by reference to what was said before."""
+    return _REFERS_BACK.search(question) is not None
+
+
+def locate(turn: Turn, articles: Sequence[Article]) -> Anchor | None:
+    """Where ``turn``'s answer stands in ``articles``: its recorded position when that
+    article is among them, else the first place its text is found; None when it is
+    nowhere (an unanswered turn, or an article since removed)."""
+    if turn.article_id is not None and turn.start is not None and turn.end is not None:
+        for article in articles:
+            if article.id == turn.article_id and 0 <= turn.start < turn.end <= len(article.text):
+                return Anchor(article, turn.start, turn.end)
+    answer = turn.answer.strip()
+    if not answer:
+        return None
+    for article in articles:
+        if (at := article.text.find(answer)) >= 0:
+            return Anchor(article, at, at + len(answer))
+    return None
+
+
+# How likely the next answer starts at a sentence, by its place relative to the previous
+# answer: its own sentences (0), the ones after it (1, 2, …), or any other of the article.
+# From the QuAC dialogs of the eval's dev split (docs/quality.md): a follow-up's answer starts
+# in the sentence after the previous answer 22 % of the time, two after 13 %, three after 7 %,
+# inside the previous answer 15 %, and spreads thinly over the rest.
+CLOSENESS = {0: 0.6, 1: 1.0, 2: 0.6, 3: 0.35, 4: 0.25, 5: 0.15}
+ELSEWHERE = 0.05
+
+
+def closeness(window_first: int, answer_first: int, answer_last: int) -> float:
+    """The weight of a window starting at sentence ``window_first`` when the previous answer
+    spans sentences ``answer_first`` to ``answer_last`` of the same article (0..1)."""
+    if answer_first <= window_first <= answer_last:
+        return CLOSENESS[0]
+    return CLOSENESS.get(window_first - answer_last, ELSEWHERE)
