@@ -412,16 +412,19 @@ class Index:
             for i in indices
         ]
         scores = words + ANSWER_TYPE_BONUS * np.array(typed, dtype=float)
-        if self._english:
+        if self._english and not context.open:  # "what happened next?" means nothing to look for
             scores += self._meaning(question.text, indices)
-        # Meaning must not outvote words: a window sharing no word with the question stays
-        # below every window that shares one, whatever its word vectors and answer type say.
-        sharing = self._sharing(terms + context.borrowed, indices)
-        if sharing.any() and not sharing.all():
-            scores[~sharing] = np.minimum(scores[~sharing], scores[sharing].min() - 1e-6)
+        # Meaning must not outvote words: a window sharing no word with the question (or the
+        # one it leans on) stays below every window that shares one, whatever its word vectors,
+        # answer type or nearness to the article's opening say. Nearness to the previous answer
+        # may: "what did he do then?" is answered by what comes next more often than by words.
+        if context.follow_up:
+            self._keep_words_first(scores, terms + context.borrowed, indices)
         if context.place is not None:
             scale = max(float(scores.max()), 1.0)
             scores += context.weight * scale * self._closeness(context.place, indices)
+        if not context.follow_up:
+            self._keep_words_first(scores, terms, indices)
         ranked = sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
         return ranked
 
@@ -438,6 +441,13 @@ class Index:
             if mentions(pattern, article.text[spans[n].start : spans[n].end]):
                 return True
         return False
+
+    def _keep_words_first(self, scores: np.ndarray, terms: list[str], indices: list[int]) -> None:
+        """Lower the score of every window that does not hold one of ``terms`` (or a term related
+        to one) below those of the windows that do, in place."""
+        sharing = self._sharing(terms, indices)
+        if sharing.any() and not sharing.all():
+            scores[~sharing] = np.minimum(scores[~sharing], scores[sharing].min() - 1e-6)
 
     def _sharing(self, terms: list[str], indices: list[int]) -> np.ndarray:
         """Whether each window itself holds one of ``terms`` (or a term related to one)."""

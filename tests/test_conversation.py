@@ -1,0 +1,255 @@
+"""Conversations: follow-ups resolved from the turns before them, questions about the article
+itself, and the rules that keep meaning from outvoting words."""
+
+import numpy as np
+import pytest
+
+from index import Answer, Index, Turn, default_article
+from index.conversation import asks_about_article, asks_for_more, closeness, locate, refers_back
+from index.reader import parse_text
+
+# A made-up story told in order, one event per paragraph, so "what happened next?" has one
+# right answer.
+EXPEDITION = parse_text(
+    "The Glacier Expedition\n\n"
+    "The expedition left the harbour town of Ilulissat in early March with six sled teams.\n\n"
+    "After two weeks the teams reached the foot of the Sermeq glacier and set up a base camp.\n\n"
+    "A storm then buried the camp in snow for four days, and one sled was lost.\n\n"
+    "When the weather cleared, the climbers crossed the ice sheet to the research hut.\n\n"
+    "At the hut they measured the melting ice and sent their readings home by radio.\n\n"
+    "The expedition returned to Ilulissat in May, a week later than planned."
+)
+
+
+@pytest.fixture(scope="module")
+def seed_index() -> Index:
+    return Index([default_article()])
+
+
+@pytest.fixture(scope="module")
+def expedition() -> Index:
+    return Index([EXPEDITION])
+
+
+def answered(index: Index, question: str, history: list[Turn] | None = None) -> tuple[Answer, Turn]:
+    """The answer and the turn it makes, as the bot records it: the top passage and where it stands."""
+    answer = index.search(question, history or [])
+    top = answer.hits[0].passage
+    return answer, Turn(question, top.text, top.article.id, top.start, top.end)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did he say?", True),
+        ("when was it built?", True),
+        ("and Kherson?", True),
+        ("What about the south?", True),
+        ("who took them?", True),
+        ("how many reservists did Putin call up?", False),
+        ("who is Andriy Yusov?", False),
+        ("Theodore Roosevelt", False),
+    ],
+)
+def test_a_question_refers_back_by_pronoun_or_ellipsis(question: str, expected: bool) -> None:
+    assert refers_back(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("anything else?", True),
+        ("did he win any other awards?", True),
+        ("tell me more", True),
+        ("when?", False),
+    ],
+)
+def test_a_question_may_ask_for_something_besides(question: str, expected: bool) -> None:
+    assert asks_for_more(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "later"),
+    [
+        ("What is this article about?", True, True),
+        ("what's the story about", True, True),
+        ("summarize", True, True),
+        ("Summarise it please", True, True),
+        ("tl;dr", True, True),
+        ("give me a summary", True, True),
+        ("what are the main points?", True, True),
+        ("who wrote this article?", True, True),
+        ("when was the article published?", True, True),
+        ("where is this story from?", True, True),
+        ("what is the source of this article?", True, True),
+        # "it" is the article only when nothing was said before
+        ("who wrote it?", True, False),
+        ("when was it published?", True, False),
+        ("what is it about?", True, False),
+        ("who is the author?", True, False),
+        ("what's the source?", True, False),
+        # about what the article says, not about the article
+        ("who wrote the song?", False, False),
+        ("what was the date?", False, False),
+        ("what is the source of the river?", False, False),
+        ("What did Lindzen criticize about the Summary for Policymakers?", False, False),
+        ("Are there any other interesting aspects about this article?", False, False),
+        ("Who published its blueprint in 1995?", False, False),
+    ],
+)
+def test_questions_about_the_article_itself(question: str, first: bool, later: bool) -> None:
+    assert asks_about_article(question, in_conversation=False) is first
+    assert asks_about_article(question, in_conversation=True) is later
+
+
+def test_an_answer_is_located_by_its_recorded_place_or_by_its_text() -> None:
+    article = default_article()
+    start = article.text.index("Putin responded")
+    recorded = locate(Turn("q", "", article.id, start, start + 20), [article])
+    assert recorded is not None and (recorded.start, recorded.end) == (start, start + 20)
+    by_text = locate(Turn("q", "Putin responded by announcing"), [article])
+    assert by_text is not None and by_text.start == start
+    assert locate(Turn("q", ""), [article]) is None  # an unanswered turn
+    assert locate(Turn("q", "not in the article at all"), [article]) is None
+    assert locate(Turn("q", "", "another-article", 0, 10), [article]) is None  # since removed
+
+
+@pytest.mark.parametrize(
+    ("window_first", "expected"),
+    [(10, 0.6), (12, 0.6), (13, 1.0), (14, 0.6), (15, 0.35), (30, 0.05), (5, 0.05)],
+)
+def test_the_next_answer_is_looked_for_right_after_the_last(window_first: int, expected: float) -> None:
+    assert closeness(window_first, 10, 12) == expected
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("when?", "September 21"),
+        ("how many?", "300,000"),
+        ("how many did he call up?", "300,000"),
+        ("and how many reservists?", "300,000"),
+    ],
+)
+def test_a_follow_up_leans_on_the_previous_question_and_answer(seed_index, follow_up, expected) -> None:
+    _, turn = answered(seed_index, "what did putin announce?")
+    answer = seed_index.search(follow_up, [turn])
+    assert expected in answer.hits[0].passage.text
+    assert not answer.declined  # a resolved follow-up is not declined for being short
+
+
+def test_a_question_that_stands_alone_is_answered_alone(seed_index) -> None:
+    _, turn = answered(seed_index, "what did putin announce?")
+    alone = seed_index.search("who is Andriy Yusov?")
+    after = seed_index.search("who is Andriy Yusov?", [turn])
+    assert after.hits[0].passage == alone.hits[0].passage
+    assert not after.declined
+
+
+def test_the_same_follow_up_without_history_is_another_question(seed_index) -> None:
+    _, turn = answered(seed_index, "what did putin announce?")
+    with_history = seed_index.search("when?", [turn])
+    without = seed_index.search("when?")
+    assert "September 21" in with_history.hits[0].passage.text
+    assert without.declined
+
+
+@pytest.mark.parametrize("follow_up", ["what happened next?", "and then what happened?", "anything else?"])
+def test_what_happened_next_goes_on_from_the_previous_answer(expedition, follow_up: str) -> None:
+    _, turn = answered(expedition, "where did the teams set up a base camp?")
+    assert "base camp" in turn.answer
+    answer = expedition.search(follow_up, [turn])
+    top = answer.hits[0].passage
+    assert top.start >= turn.end  # after the previous answer, not it again
+    assert "storm" in top.text
+    assert not answer.declined
+
+
+def test_each_next_goes_further(expedition) -> None:
+    _, turn = answered(expedition, "where did the teams set up a base camp?")
+    seen = [turn]
+    for _ in range(2):
+        _, turn = answered(expedition, "what happened next?", seen)
+        assert turn.start >= seen[-1].end
+        seen.append(turn)
+    assert "research hut" in seen[-1].answer or "melting ice" in seen[-1].answer
+
+
+def test_the_previous_answer_is_found_by_its_text_alone(expedition) -> None:
+    _, turn = answered(expedition, "where did the teams set up a base camp?")
+    by_place = expedition.search("what happened next?", [turn])
+    by_text = expedition.search("what happened next?", [Turn(turn.question, turn.answer)])
+    assert by_text.hits[0].passage == by_place.hits[0].passage
+
+
+@pytest.mark.parametrize("question", ["did Putin win any awards for it?", "what did Putin's wife think?"])
+def test_a_question_on_the_topic_that_the_article_does_not_answer_is_declined(seed_index, question) -> None:
+    answer = seed_index.search(question)
+    assert answer.declined
+    assert answer.hits  # the closest passages are still offered
+
+
+def test_in_a_conversation_what_the_article_never_mentions_counts_less(seed_index) -> None:
+    _, turn = answered(seed_index, "what did putin announce?")
+    resolved = seed_index.search("when?", [turn])
+    unknown = seed_index.search("did he win any awards for it?", [turn])
+    assert unknown.confidence < 0.5 < resolved.confidence
+
+
+def test_what_is_this_article_about_is_answered_with_its_summary(seed_index) -> None:
+    answer = seed_index.search("What is this article about?")
+    assert answer.about == default_article()
+    assert answer.question == "What is this article about?"
+    assert not answer.declined
+    assert answer.hits and answer.hits[0].passage.paragraph == 1
+    assert [h.citation.paragraph for h in answer.hits] == sorted(h.citation.paragraph for h in answer.hits)
+    for hit in answer.hits:  # each a cited sentence of the article
+        assert hit.passage.first_sentence == hit.passage.last_sentence
+        assert hit.passage.article.text[hit.passage.start : hit.passage.end] == hit.passage.text
+
+
+def test_in_a_library_the_summary_is_of_the_article_talked_about(seed_index) -> None:
+    library = Index([default_article(), EXPEDITION])
+    assert library.search("summarize").about == EXPEDITION  # the one added last
+    _, turn = answered(library, "how many reservists?")
+    assert library.search("summarize", [turn]).about == default_article()
+
+
+def test_a_summary_of_an_empty_library_is_empty() -> None:
+    answer = Index([]).summary()
+    assert answer.hits == [] and answer.declined
+
+
+def test_a_question_that_relates_to_nothing_gets_no_passage(seed_index) -> None:
+    for question in ["hello", "what is the weather in Paris?", ""]:
+        answer = seed_index.search(question)
+        assert answer.declined and answer.hits == [], question
+
+
+def test_a_question_that_relates_gets_up_to_k_passages(seed_index) -> None:
+    answer = seed_index.search("what did Zelensky say about Russian soldiers?", k=5)
+    assert len(answer.hits) == 5
+
+
+def far_in_meaning(index: Index, word: str):
+    """A stand-in for the word vectors that finds every window without ``word`` close in meaning."""
+
+    def meaning(self: Index, text: str, indices: list[int]) -> np.ndarray:
+        return np.array([0.0 if word in self.passages[i].text else 1000.0 for i in indices])
+
+    return meaning
+
+
+def test_meaning_does_not_outvote_words(monkeypatch) -> None:
+    index = Index([default_article()])
+    monkeypatch.setattr(Index, "_meaning", far_in_meaning(index, "reservists"))
+    answer = index.search("how many reservists?")
+    assert "reservists" in answer.hits[0].passage.text
+    assert len(answer.hits) > 1  # the others are still offered, after it
+
+
+def test_without_the_rule_meaning_would_outvote_words(monkeypatch) -> None:
+    index = Index([default_article()])
+    monkeypatch.setattr(Index, "_meaning", far_in_meaning(index, "reservists"))
+    monkeypatch.setattr(Index, "_sharing", lambda self, terms, indices: np.ones(len(indices), dtype=bool))
+    assert "reservists" not in index.search("how many reservists?").hits[0].passage.text
