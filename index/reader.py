@@ -11,6 +11,7 @@ from pathlib import Path
 from .article import Article, split_title
 from .language import guess_language
 from .markdown import markdown_text
+from .pdf import read_layout
 
 # A news article is 5–50 thousand characters; a book is about a million. Past this the
 # library would spend seconds indexing one upload, so it is refused with a clear message.
@@ -251,7 +252,8 @@ def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = 
 
 
 def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = None) -> Article:
-    """The text of a PDF's pages (pypdf); a scanned PDF without a text layer is refused."""
+    """A PDF's text, its paragraphs rebuilt from the layout (:mod:`index.pdf`); a scanned PDF
+    without a text layer is refused."""
     from pypdf import PdfReader
 
     if not data.strip():
@@ -260,35 +262,30 @@ def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = N
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise ArticleError("That PDF is encrypted, so I can't read it.", "encrypted PDF")
-        pages = _pages_text(reader)
-        metadata_title = (reader.metadata.title if reader.metadata else None) or ""
+        layout = read_layout(reader, MAX_ARTICLE_CHARS)
+        metadata_title = " ".join(str((reader.metadata or {}).get("/Title") or "").split())
+        author = str((reader.metadata or {}).get("/Author") or "") or None
     except ArticleError:
         raise
     except Exception as error:  # a damaged file makes pypdf fail in every way (a fuzzer finds
         # AttributeError and LimitReachedError besides PdfReadError), none of them the sender's fault
         raise ArticleError("That PDF is damaged or not a PDF.", "damaged PDF, or not a PDF") from error
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
-    if not text.strip():
+    paragraphs = layout.paragraphs
+    if not paragraphs:
         raise ArticleError(
             "That PDF has no text layer (a scan?), so there is nothing I can read.",
             "no text layer in the PDF (a scan?)",
         )
-    if metadata_title.strip():
-        return parse_text(text, title=metadata_title.strip(), url=url)
-    return parse_text(text, fallback_title, url=url)
+    # The title set in large type is the one a reader sees; the metadata's is often a file
+    # name ("Microsoft Word - draft3.docx"). Without either, a first line that looks like a
+    # title is taken for one, as in a text file.
+    title = layout.title or metadata_title
+    if title and paragraphs[0].casefold() == title.casefold() and len(paragraphs) > 1:
+        paragraphs = paragraphs[1:]  # the metadata's title printed in the body's type
+    elif not title and len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
+        title, paragraphs = paragraphs[0], paragraphs[1:]
+    return make_article(title or fallback_title, "\n\n".join(paragraphs), url=url, author=author)
 
 
-MAX_PDF_PAGES = 300
-
-
-def _pages_text(reader) -> list[str]:  # reader: pypdf.PdfReader, imported lazily
-    """The text of the first MAX_PDF_PAGES pages, up to the first page that makes it too long
-    for an article: a file of a few kilobytes can expand to millions of characters, and each
-    page costs pypdf time, so there is no use reading on."""
-    pages, total = [], 0
-    for page in reader.pages[:MAX_PDF_PAGES]:
-        pages.append(page.extract_text() or "")
-        total += len(pages[-1])
-        if total > MAX_ARTICLE_CHARS:
-            break
-    return pages
+def _looks_like_title(paragraph: str) -> bool:
+    return len(paragraph) <= MAX_TITLE_CHARS // 2 and not paragraph.endswith((".", ",", ";", ":"))

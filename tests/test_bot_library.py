@@ -59,6 +59,7 @@ GLACIER_TITLE = "Glacier report"
 GLACIER_PDF = make_pdf(
     [
         "The Rhone glacier retreated 300 metres last summer, scientists from the Alpine Institute said.",
+        "",  # a blank line's gap: two paragraphs (index/pdf.py reads them from the layout)
         "The measurements were taken by drones every two weeks between June and September.",
     ],
     title=GLACIER_TITLE,
