@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{args.input}: {error}")
     except CommandError as error:
         return _fail(str(error))
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as error:
         return _fail(_file_problem(error))
     except KeyboardInterrupt:
@@ -103,7 +106,8 @@ def _file_problem(error: OSError) -> str:
         return f"{name} is a directory, not a file"
     if isinstance(error, PermissionError):
         return f"permission denied: {name}"
-    return f"{name}: {(error.strerror or str(error)).lower()}"
+    problem = (error.strerror or str(error)).lower()
+    return f"{name}: {problem}" if name else problem
 
 
 def _article(args: argparse.Namespace) -> Article:

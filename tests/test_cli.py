@@ -275,6 +275,16 @@ def test_batch_help_points_to_the_contract_inside_the_project():
     assert (ROOT / "docs" / "batch-format.md").is_file()
 
 
+def test_a_reader_that_goes_away_is_no_error():
+    """``article-qa … | head -1``: the pipe closes early, and nothing is said about it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "index", "summary"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # type: ignore[union-attr]
+    _, stderr = process.communicate(timeout=60)
+    assert stderr == b""
+
+
 # --- batch: the eval harness contract ----------------------------------------------------------
 
 MOON_TEXT = "The moon base has 42 residents.\n\nThey grow potatoes in a greenhouse under the regolith."
