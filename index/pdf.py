@@ -35,7 +35,7 @@ PARAGRAPH_GAP = 1.25  # a gap this many times the line spacing separates two par
 SHORT_LINE = 0.7  # a line this much shorter than the column's usual line ends its paragraph
 INDENT = 0.5  # a first line indented by more than this many font sizes starts a paragraph
 TITLE_SIZE = 1.2  # the title's type is at least this much larger than the body's
-MAX_TITLE_CHARS = 200
+MAX_TITLE_LINES = 4  # more lines in the largest type are a pull quote or a poster, not a title
 SINGLE_SPACING, WIDE_SPACING = 1.2, 1.5  # the distance between baselines, in font sizes
 MIN_GAPS = 3
 FURNITURE_LINES = 2  # how many lines at a page's top and bottom may be a header or footer
@@ -129,7 +129,7 @@ def _without_furniture(pages: list[list[Line]]) -> list[Line]:
     (numbers aside) at the same height on more than one page; a page number is a number alone
     ("3", "Page 3 of 9", "- 3 -").
     """
-    edges = [_edge_lines(lines) for lines in pages]
+    edges = [set(_edge_lines(lines)) for lines in pages]
     seen: dict[tuple[str, int], set[int]] = {}
     for lines in edges:
         for line in lines:
@@ -166,10 +166,9 @@ def _title(lines: list[Line]) -> tuple[str | None, list[Line]]:
     end = start + 1
     while end < len(lines) and lines[end].size == largest and _flows(lines[end - 1], lines[end]):
         end += 1
-    title = " ".join(line.text for line in lines[start:end])
-    if len(title) > MAX_TITLE_CHARS:
+    if end - start > MAX_TITLE_LINES:
         return None, lines
-    return title, lines[:start] + lines[end:]
+    return " ".join(line.text for line in lines[start:end]), lines[:start] + lines[end:]
 
 
 def _body_size(lines: list[Line]) -> float:

@@ -195,10 +195,11 @@ def make_article(
     body = body.strip()
     if not body or not re.search(r"\w", body):
         raise ArticleError("I found no text to read in that.", "no text to read")
-    if len(body) > (limit := MAX_ARTICLE_CHARS):
+    if len(body) > MAX_ARTICLE_CHARS:
+        size, limit = f"{len(body):,}", f"{MAX_ARTICLE_CHARS:,}"
         raise ArticleError(
-            f"That is too long for one article: {len(body):,} characters, the limit is {limit:,}.",
-            f"too long for one article: {len(body):,} characters (the limit is {limit:,})",
+            f"That is too long for one article: {size} characters, the limit is {limit}.",
+            f"too long for one article: {size} characters (the limit is {limit})",
         )
     title = " ".join(title.split())[:MAX_TITLE_CHARS] or "Untitled"
     return Article(
