@@ -178,12 +178,15 @@ def test_ask_directory(bad_file_runs):
     assert result.stderr == f"error: {path} is a directory, not a file\n"
 
 
-def test_ask_k_below_one_is_a_usage_error():
-    result = run("ask", "anything?", "-k", "0")
+@pytest.mark.parametrize(
+    ("k", "problem"), [("0", "must be at least 1, not 0"), ("three", "expected a whole number, not 'three'")]
+)
+def test_ask_k_not_a_count_is_a_usage_error(k, problem):
+    result = run("ask", "anything?", "-k", k)
     assert result.returncode == 2 and result.stdout == ""
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("usage: python -m index ask")
-    assert "error: argument -k: must be at least 1, not 0" in result.stderr
+    assert result.stderr.endswith(f"error: argument -k: {problem}\n")
 
 
 def test_ask_k_shows_n_passages_or_says_why_not():
