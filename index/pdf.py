@@ -84,7 +84,7 @@ def read_layout(reader: Any, max_chars: int) -> Layout:  # reader: pypdf.PdfRead
 
 def page_lines(page: Any, number: int) -> list[Line]:
     """The page's lines in drawing order; pieces drawn side by side on one baseline are one line."""
-    lines: list[Line] = []
+    rows: list[tuple[float, float, list[float], list[str]]] = []  # x, baseline, sizes, pieces
 
     def visit(text: str, cm: list[float], tm: list[float], _font: Any, font_size: float) -> None:
         x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
@@ -93,22 +93,23 @@ def page_lines(page: Any, number: int) -> list[Line]:
         if not all(map(math.isfinite, (x, y, size))):
             return  # a damaged or hostile file: nowhere on the page
         for offset, piece in enumerate(text.split("\n")):
-            piece = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), piece)
             if not piece.strip():
                 continue
-            piece_y = y - offset * size
-            last = lines[-1] if lines else None
-            if last and offset == 0 and abs(last.y - piece_y) < 0.2 * size and x > last.x:
-                lines[-1] = Line(number, last.x, last.y, max(last.size, size), last.text + piece)
+            baseline = y - offset * size
+            if rows and offset == 0 and abs(rows[-1][1] - baseline) < 0.2 * size and x > rows[-1][0]:
+                rows[-1][2].append(size)
+                rows[-1][3].append(piece)
             else:
-                lines.append(Line(number, x, piece_y, size, piece))
+                rows.append((x, baseline, [size], [piece]))
 
     page.extract_text(visitor_text=visit)
-    return [
-        Line(line.page, line.x, line.y, line.size, _SPACED_BREAK.sub("", text))
-        for line in lines
-        if (text := " ".join(line.text.split()))  # justified text has runs of spaces
-    ]
+    lines = []
+    for x, y, sizes, pieces in rows:
+        text = " ".join("".join(pieces).split())  # justified text has runs of spaces
+        text = _SPACED_BREAK.sub("", _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text))
+        if text:
+            lines.append(Line(number, x, y, max(sizes), text))
+    return lines
 
 
 def layout(pages: list[list[Line]]) -> Layout:
