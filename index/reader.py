@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 from pathlib import Path
 
 from .article import Article, split_title
 from .language import guess_language
+from .markdown import markdown_text
+from .pdf import read_layout
 
 # A news article is 5–50 thousand characters; a book is about a million. Past this the
 # library would spend seconds indexing one upload, so it is refused with a clear message.
@@ -28,44 +31,114 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 class ArticleError(ValueError):
-    """The input is not a usable article; the message is written for the person who sent it."""
+    """The input is not a usable article.
+
+    ``str(error)`` is written for the person who sent it, in the bot's voice ("That file is
+    empty."); ``error.reason`` says the same as a command line would ("empty file").
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+# A news article PDF with its photos is a few megabytes; a text file this big is far past
+# MAX_ARTICLE_CHARS anyway. A bigger file is refused from its size, before it is read.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 def read_article(path: str | Path) -> Article:
-    """Read an article file, choosing the format by its suffix (.txt, .md, .html, .pdf).
+    """Read an article file; its format is chosen as :func:`document_format` says.
 
     Raises:
         ArticleError: unsupported, empty, binary, too large, or without text.
         OSError: the file cannot be read.
     """
     path = Path(path)
-    return parse_document(path.read_bytes(), path.name)
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        data = b"" if size > MAX_FILE_BYTES else file.read(MAX_FILE_BYTES + 1)
+    size = max(size, len(data))  # a device or a pipe tells its size only by being read
+    if size > MAX_FILE_BYTES:
+        megabytes, limit = size / 1024 / 1024, MAX_FILE_BYTES // 1024 // 1024
+        raise ArticleError(
+            f"That file is too big ({megabytes:.1f} MB; the limit is {limit} MB).",
+            f"too large: {megabytes:.1f} MB (the limit is {limit} MB)",
+        )
+    return parse_document(data, path.name)
 
 
 def parse_document(data: bytes, filename: str, url: str | None = None) -> Article:
-    """Turn a document's bytes into an article, choosing the format by the file name."""
-    suffix = Path(filename).suffix.lower()
+    """Turn a document's bytes into an article, in the format :func:`document_format` says."""
     fallback_title = Path(filename).stem or "Untitled"
-    if suffix in PDF_SUFFIXES:
+    kind = document_format(data, filename)
+    if kind == "pdf":
         return parse_pdf(data, fallback_title, url)
-    if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES:
-        raise ArticleError(f"I can't read {suffix} files: send .txt, .md, .html or .pdf.")
     text = decode_text(data)
-    if suffix in HTML_SUFFIXES:
+    if kind == "html":
         return parse_html(text, url, fallback_title)
-    if suffix in MARKDOWN_SUFFIXES:
+    if kind == "markdown":
         return parse_markdown(text, fallback_title, url)
     return parse_text(text, fallback_title, url=url)
+
+
+# What a file's first bytes say it is, where they say it unambiguously: its name may not
+# (a PDF saved as .txt, a page saved without a suffix, a .docx renamed .md).
+_PDF_MAGIC = b"%PDF-"
+_HTML_MAGIC = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+_BINARY_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (.docx, .odt, .epub)",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Microsoft Office file (.doc, .xls, .ppt)",
+    b"{\\rtf": "an RTF document",
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+def document_format(data: bytes, filename: str) -> str:
+    """``"pdf"``, ``"html"``, ``"markdown"`` or ``"text"``: the content's own signature where it
+    has one (a ``%PDF-`` file is a PDF whatever its name), else the file name's suffix.
+
+    Raises:
+        ArticleError: a known binary format (an archive, an image, an office file), or a
+            suffix of another kind of file.
+    """
+    head = data[:1024]
+    if head.lstrip().startswith(_PDF_MAGIC):
+        return "pdf"
+    for magic, kind in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise ArticleError(
+                f"That is {kind}, not an article: send .txt, .md, .html or .pdf.",
+                f"{kind}, not an article; expected .txt, .md, .html or .pdf",
+            )
+    if _HTML_MAGIC.match(head):
+        return "html"
+    suffix = Path(filename).suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return "pdf"  # not a PDF after all: parse_pdf says so
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    raise ArticleError(
+        f"I can't read {suffix} files: send .txt, .md, .html or .pdf.",
+        f"unsupported file type {suffix}; expected .txt, .md, .html or .pdf",
+    )
 
 
 def decode_text(data: bytes, charset: str | None = None) -> str:
     """Decode a text file (its declared charset, else UTF-8, else Windows-1252); refuse what is
     plainly binary."""
     if not data.strip():
-        raise ArticleError("That file is empty.")
+        raise ArticleError("That file is empty.", "empty file")
     sample = data[:8192]
     if b"\x00" in sample or _control_share(sample) > 0.05:
-        raise ArticleError("That file looks binary, not like text.")
+        raise ArticleError("That file looks binary, not like text.", "binary data, not text")
     for encoding in (charset, "utf-8-sig"):
         if encoding:
             try:
@@ -121,10 +194,12 @@ def make_article(
     """Validate and build an article (the one place the limits are checked)."""
     body = body.strip()
     if not body or not re.search(r"\w", body):
-        raise ArticleError("I found no text to read in that.")
+        raise ArticleError("I found no text to read in that.", "no text to read")
     if len(body) > MAX_ARTICLE_CHARS:
+        size, limit = f"{len(body):,}", f"{MAX_ARTICLE_CHARS:,}"
         raise ArticleError(
-            f"That is too long for one article: {len(body):,} characters, the limit is {MAX_ARTICLE_CHARS:,}."
+            f"That is too long for one article: {size} characters, the limit is {limit}.",
+            f"too long for one article: {size} characters (the limit is {limit})",
         )
     title = " ".join(title.split())[:MAX_TITLE_CHARS] or "Untitled"
     return Article(
@@ -138,64 +213,10 @@ def make_article(
     )
 
 
-# Every pattern runs in linear time: a file is untrusted, and Python's regex engine holds the
-# GIL, so one backtracking pattern on a crafted 2 KB file ("# a" and 2,000 spaces) froze the
-# whole bot. Hence no two adjacent parts that can match the same characters, and spans that
-# stop at the next marker or line end instead of searching the rest of the document for a close.
-_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.*)$", re.MULTILINE)  # one line; closing #s: _heading_text
-_MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([^)\n]*\)")
-_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^)\n]*\)")
-_MD_EMPHASIS = re.compile(
-    r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*"
-    r"|(?<!\w)__(?=\S)([^_\n]+?)(?<=\S)__(?!\w)"  # never inside a word: snake_case_names
-    r"|~~(?=\S)([^~\n]+?)(?<=\S)~~"
-    r"|\*(?=\S)([^*\n]+?)(?<=\S)\*"
-    r"|(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)"
-    r"|`([^`\n]+)`"
-)
-_MD_NESTING = 3  # passes of _MD_EMPHASIS: "**bold *and italic***" unwraps from the inside out
-_MD_FENCE = re.compile(r"^```.*$", re.MULTILINE)
-_MD_QUOTE = re.compile(r"^>[ \t]?", re.MULTILINE)
-_MD_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
-
-
 def parse_markdown(document: str, fallback_title: str = "Untitled", url: str | None = None) -> Article:
     """A Markdown article as plain text: the first heading is the title, markup is removed."""
-    document = document.replace("\r\n", "\n")
-    title = fallback_title
-    if heading := _MD_HEADING.search(document):
-        title = _inline_text(_heading_text(heading.group(1)))
-        document = document[: heading.start()] + document[heading.end() :]
-    for pattern, replacement in (
-        (_MD_FENCE, ""),
-        (_MD_QUOTE, ""),
-        (_MD_RULE, ""),  # before emphasis, which would take "***" for an emphasised "*"
-        (_MD_HEADING, lambda match: _heading_text(match.group(1))),
-    ):
-        document = pattern.sub(replacement, document)
-    return make_article(title, _inline_text(document), url=url)
-
-
-def _inline_text(text: str) -> str:
-    """Text without inline markup: images and links become their text, emphasis its content."""
-    text = _MD_IMAGE.sub(r"\1", text)
-    text = _MD_LINK.sub(r"\1", text)
-    for _ in range(_MD_NESTING):
-        text = _MD_EMPHASIS.sub(_emphasised, text)
-    return text
-
-
-def _heading_text(line: str) -> str:
-    """A heading line without its optional closing #s ("## Title ##"; "# C#" keeps its #)."""
-    text = line.strip(" \t")
-    unclosed = text.rstrip("#")
-    if unclosed != text and (not unclosed or unclosed[-1] in " \t"):
-        text = unclosed.rstrip(" \t")
-    return text
-
-
-def _emphasised(match: re.Match[str]) -> str:
-    return next(group for group in match.groups() if group is not None)
+    title, text = markdown_text(document)
+    return make_article(title or fallback_title, text, url=url)
 
 
 def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = "Untitled") -> Article:
@@ -210,12 +231,12 @@ def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = 
             html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_recall=True
         )
     except Exception as error:  # malformed markup of every kind ends up here
-        raise ArticleError("I couldn't read that page's HTML.") from error
+        raise ArticleError("I couldn't read that page's HTML.", "unreadable HTML") from error
     # On a page without an article (a consent wall, a script-only app shell, a bare index),
     # trafilatura falls back to whatever text there is: a menu, a footer, a cookie notice. An
     # article has at least a couple of sentences, so a few words are not taken for one.
     if document is None or len(re.findall(r"\w+", document.text or "")) < MIN_PAGE_WORDS:
-        raise ArticleError("I found no article text on that page.")
+        raise ArticleError("I found no article text on that page.", "no article text in the HTML")
     title = (document.title or "").strip() or fallback_title
     lines = [line.strip() for line in document.text.split("\n")]
     if lines and lines[0] == title:
@@ -232,41 +253,40 @@ def parse_html(html: str | bytes, url: str | None = None, fallback_title: str = 
 
 
 def parse_pdf(data: bytes, fallback_title: str = "Untitled", url: str | None = None) -> Article:
-    """The text of a PDF's pages (pypdf); a scanned PDF without a text layer is refused."""
+    """A PDF's text, its paragraphs rebuilt from the layout (:mod:`index.pdf`); a scanned PDF
+    without a text layer is refused."""
     from pypdf import PdfReader
 
     if not data.strip():
-        raise ArticleError("That file is empty.")
+        raise ArticleError("That file is empty.", "empty file")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise ArticleError("That PDF is encrypted, so I can't read it.")
-        pages = _pages_text(reader)
-        metadata_title = (reader.metadata.title if reader.metadata else None) or ""
+            raise ArticleError("That PDF is encrypted, so I can't read it.", "encrypted PDF")
+        layout = read_layout(reader, MAX_ARTICLE_CHARS)
+        metadata_title = " ".join(str((reader.metadata or {}).get("/Title") or "").split())
+        author = str((reader.metadata or {}).get("/Author") or "") or None
     except ArticleError:
         raise
     except Exception as error:  # a damaged file makes pypdf fail in every way (a fuzzer finds
         # AttributeError and LimitReachedError besides PdfReadError), none of them the sender's fault
-        raise ArticleError("That PDF is damaged or not a PDF.") from error
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
-    if not text.strip():
-        raise ArticleError("That PDF has no text layer (a scan?), so there is nothing I can read.")
-    if metadata_title.strip():
-        return parse_text(text, title=metadata_title.strip(), url=url)
-    return parse_text(text, fallback_title, url=url)
+        raise ArticleError("That PDF is damaged or not a PDF.", "damaged PDF, or not a PDF") from error
+    paragraphs = layout.paragraphs
+    if not paragraphs:
+        raise ArticleError(
+            "That PDF has no text layer (a scan?), so there is nothing I can read.",
+            "no text layer in the PDF (a scan?)",
+        )
+    # The title set in large type is the one a reader sees; the metadata's is often a file
+    # name ("Microsoft Word - draft3.docx"). Without either, a first line that looks like a
+    # title is taken for one, as in a text file.
+    title = layout.title or metadata_title
+    if title and paragraphs[0].casefold() == title.casefold() and len(paragraphs) > 1:
+        paragraphs = paragraphs[1:]  # the metadata's title printed in the body's type
+    elif not title and len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
+        title, paragraphs = paragraphs[0], paragraphs[1:]
+    return make_article(title or fallback_title, "\n\n".join(paragraphs), url=url, author=author)
 
 
-MAX_PDF_PAGES = 300
-
-
-def _pages_text(reader) -> list[str]:  # reader: pypdf.PdfReader, imported lazily
-    """The text of the first MAX_PDF_PAGES pages, up to the first page that makes it too long
-    for an article: a file of a few kilobytes can expand to millions of characters, and each
-    page costs pypdf time, so there is no use reading on."""
-    pages, total = [], 0
-    for page in reader.pages[:MAX_PDF_PAGES]:
-        pages.append(page.extract_text() or "")
-        total += len(pages[-1])
-        if total > MAX_ARTICLE_CHARS:
-            break
-    return pages
+def _looks_like_title(paragraph: str) -> bool:
+    return len(paragraph) <= MAX_TITLE_CHARS // 2 and not paragraph.endswith((".", ",", ";", ":"))

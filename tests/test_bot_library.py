@@ -59,6 +59,7 @@ GLACIER_TITLE = "Glacier report"
 GLACIER_PDF = make_pdf(
     [
         "The Rhone glacier retreated 300 metres last summer, scientists from the Alpine Institute said.",
+        "",  # a blank line's gap: two paragraphs (index/pdf.py reads them from the layout)
         "The measurements were taken by drones every two weeks between June and September.",
     ],
     title=GLACIER_TITLE,
@@ -362,21 +363,21 @@ HOSTILE_FILES = {  # name: (file name, bytes, MIME type, the reason given)
     "empty": ("empty.txt", b"", "text/plain", "That file is empty."),
     "blank": ("blank.txt", b" \n\t\n ", "text/plain", "That file is empty."),
     "binary named .txt": ("notes.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "text/plain",
-                          "That file looks binary, not like text."),
+                          "That is a PNG image, not an article: send .txt, .md, .html or .pdf."),
     "PDF without text": ("scan.pdf", make_pdf([]), "application/pdf",
                          "That PDF has no text layer (a scan?), so there is nothing I can read."),
     "corrupt PDF": ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "application/pdf",
                     "That PDF is damaged or not a PDF."),
     "HTML named .pdf": ("page.pdf", b"<html><body><p>hello</p></body></html>", "application/pdf",
-                        "That PDF is damaged or not a PDF."),
+                        "I found no article text on that page."),  # read as what it is
     "PDF decompression bomb": ("bomb.pdf", pdf_decompression_bomb(), "application/pdf",
                                "That PDF is damaged or not a PDF."),
     "page without an article": ("nav.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>",
                                 "text/html", "I found no article text on that page."),
     "docx": ("report.docx", b"PK\x03\x04" + bytes(100), "application/vnd.openxmlformats-officedocument",
-             "I can't read .docx files: send .txt, .md, .html or .pdf."),
+             "That is a ZIP archive (.docx, .odt, .epub), not an article: send .txt, .md, .html or .pdf."),
     "zip": ("bomb.zip", b"PK\x03\x04" + bytes(100), "application/zip",
-            "I can't read .zip files: send .txt, .md, .html or .pdf."),
+            "That is a ZIP archive (.docx, .odt, .epub), not an article: send .txt, .md, .html or .pdf."),
     "exe": ("setup.exe", b"MZ\x90\x00" + bytes(100), "application/x-msdownload",
             "I can't read .exe files: send .txt, .md, .html or .pdf."),
 }  # fmt: skip

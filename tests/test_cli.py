@@ -1,6 +1,7 @@
 """The command line through a subprocess, as a user or the eval harness runs it."""
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -12,11 +13,15 @@ import pytest
 from index import default_article
 from tests.test_reader import HTML, PDF_LINES, make_pdf
 
+ROOT = Path(__file__).resolve().parent.parent
+CONSOLE_SCRIPT = Path(sys.executable).parent / "article-qa"  # installed by pip install -e .
+CITATION_LINE = re.compile(r"\[\d+\] ¶\d+, (sentence \d+|sentences \d+–\d+)( · .+)?")
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "index", *map(str, args)], capture_output=True, text=True, timeout=60
-    )
+
+def run(
+    *args: str | Path, program: tuple[str, ...] = (sys.executable, "-m", "index")
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*program, *map(str, args)], capture_output=True, text=True, timeout=60)
 
 
 Key = TypeVar("Key")
@@ -30,12 +35,13 @@ def run_all(invocations: dict[Key, tuple[str | Path, ...]]) -> dict[Key, subproc
 
 
 def assert_clean_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
-    """Exit status 2 and one line ``error: …`` on stderr; no traceback."""
+    """Exit status 2 and one line ``error: …`` on stderr, in a command line's voice; no traceback."""
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
+    assert not re.search(r"\b(I|I'm|That|Errno)\b", lines[0]), "the bot's voice, or a raw errno"
     for word in words:
         assert word.lower() in lines[0].lower()
 
@@ -89,6 +95,7 @@ ARTICLE_FILES = [
     ("moon.md", b"# Moon Base\n\nThe moon base has **42 residents**. They grow potatoes.", "Moon Base"),
     ("moon.html", HTML, "Moon Base Report"),
     ("moon.pdf", make_pdf(PDF_LINES), "Moon Base Report"),
+    ("moon-pdf.txt", make_pdf(PDF_LINES), "Moon Base Report"),  # read as what it is, not by its name
 ]
 
 
@@ -115,42 +122,170 @@ def test_ask_an_article_file(article_file_runs, name, title):
     assert answer["hits"][0]["citation"]["title"] == title
 
 
-BAD_FILES = [
-    ("empty.txt", b"", "empty"),
-    ("blank.txt", b"  \n\n\t \r\n", "empty"),
-    ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
-    ("big.txt", b"All work and no play makes Jack a dull boy. " * 240_000, "too long"),
-    ("broken.pdf", b"%PDF-1.4 broken", "PDF"),
-    ("empty.pdf", b"", "empty"),
+EXPECTED = ".txt, .md, .html or .pdf"
+BAD_FILES = [  # (file name, content, the error after "error: PATH: ")
+    ("empty.txt", b"", "empty file"),
+    ("blank.txt", b"  \n\n\t \r\n", "empty file"),
+    (
+        "photo.txt",
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+        f"a PNG image, not an article; expected {EXPECTED}",
+    ),
+    ("zeros.txt", bytes(4096), "binary data, not text"),
+    (
+        "big.txt",
+        b"All work and no play makes Jack a dull boy. " * 240_000,
+        "too long for one article: 10,559,999",
+    ),
+    ("broken.pdf", b"%PDF-1.4 broken", "damaged PDF, or not a PDF"),
+    ("empty.pdf", b"", "empty file"),
+    ("notes.docx", b"Notes", f"unsupported file type .docx; expected {EXPECTED}"),
+    ("huge.txt", None, "too large: 50.0 MB (the limit is 20 MB)"),  # refused from its size, unread
 ]
 
 
 @pytest.fixture(scope="module")
-def bad_file_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess[str]]:
+def bad_file_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
     folder = tmp_path_factory.mktemp("bad")
     for name, data, _ in BAD_FILES:
-        (folder / name).write_bytes(data)
+        with (folder / name).open("wb") as file:
+            file.write(data) if data is not None else file.truncate(50 * 1024 * 1024)  # sparse
     paths = {name: folder / name for name, *_ in BAD_FILES} | {
         "missing": folder / "missing.txt",
         "directory": folder,
     }
-    return run_all({name: ("ask", "anything?", "--article", path) for name, path in paths.items()})
+    runs = run_all({name: ("ask", "anything?", "--article", path) for name, path in paths.items()})
+    return {name: (paths[name], result) for name, result in runs.items()}
 
 
-@pytest.mark.parametrize(("name", "message"), [(name, message) for name, _, message in BAD_FILES])
-def test_ask_bad_file_is_one_line_error(bad_file_runs, name, message):
-    result = bad_file_runs[name]
-    assert_clean_error(result, message)
+@pytest.mark.parametrize(("name", "reason"), [(name, reason) for name, _, reason in BAD_FILES])
+def test_ask_bad_file_is_one_line_error_naming_the_file(bad_file_runs, name, reason):
+    path, result = bad_file_runs[name]
+    assert_clean_error(result)
+    assert result.stderr.startswith(f"error: {path}: {reason}")
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("name", ["missing", "directory"])
-def test_ask_unreadable_path_is_one_line_error(bad_file_runs, name):
-    assert_clean_error(bad_file_runs[name])
+def test_ask_missing_file(bad_file_runs):
+    path, result = bad_file_runs["missing"]
+    assert_clean_error(result)
+    assert result.stderr == f"error: no such file: {path}\n"
 
 
-def test_ask_k_below_one_is_an_error():
-    assert_clean_error(run("ask", "anything?", "-k", "0"), "-k")
+def test_ask_directory(bad_file_runs):
+    path, result = bad_file_runs["directory"]
+    assert_clean_error(result)
+    assert result.stderr == f"error: {path} is a directory, not a file\n"
+
+
+@pytest.mark.parametrize(
+    ("k", "problem"), [("0", "must be at least 1, not 0"), ("three", "expected a whole number, not 'three'")]
+)
+def test_ask_k_not_a_count_is_a_usage_error(k, problem):
+    result = run("ask", "anything?", "-k", k)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: python -m index ask")
+    assert result.stderr.endswith(f"error: argument -k: {problem}\n")
+
+
+def test_ask_k_shows_n_passages_or_says_why_not():
+    many, one = run_all(
+        {"many": ("ask", "Zelensky Russia war", "-k", "3"), "one": ("ask", "how many reservists?", "-k", "3")}
+    ).values()
+    assert [line[:4] for line in many.stdout.splitlines() if line.startswith("[")] == ["[1] ", "[2] ", "[3] "]
+    assert "only" not in many.stdout
+    assert [line[:4] for line in one.stdout.splitlines() if line.startswith("[")] == ["[1] "]
+    assert one.stdout.endswith("(-k 3: only 1 passage of the article matches the question)\n")
+
+
+def test_citations_say_sentence_or_sentences():
+    answer, summary = run_all(
+        {"ask": ("ask", "Zelensky Russia war", "-k", "5"), "summary": ("summary",)}
+    ).values()
+    cited = [line for line in (answer.stdout + summary.stdout).splitlines() if line.startswith("[")]
+    assert len(cited) >= 8
+    for line in cited:
+        assert CITATION_LINE.fullmatch(line), line
+    assert any("sentence 1" in line for line in cited)
+
+
+# --- summary -----------------------------------------------------------------------------------
+
+
+def test_summary_of_the_built_in_article():
+    result = run("summary")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [default_article().title, "Newsweek", ""]
+    assert [line[:4] for line in lines if line.startswith("[")] == ["[1] ", "[2] ", "[3] "]
+    assert "Zelensky" in lines[4]
+
+
+def test_summary_json_points_into_the_article(tmp_path):
+    pdf = Path(__file__).parent / "fixtures" / "pdf" / "harbor-bridge.pdf"
+    text_run, json_run = run_all(
+        {"text": ("summary", "--article", pdf), "json": ("summary", "--article", pdf, "--json")}
+    ).values()
+    assert text_run.returncode == 0 and json_run.returncode == 0, (text_run.stderr, json_run.stderr)
+    assert text_run.stdout.splitlines()[:2] == [
+        "Harbor Bridge Reopens After Two-Year Repair",
+        "by Thomas Reed",
+    ]
+    summary = json.loads(json_run.stdout)
+    assert summary["title"] == "Harbor Bridge Reopens After Two-Year Repair"
+    assert summary["author"] == "Thomas Reed"
+    assert {"published", "source", "url"} <= summary.keys()
+    assert 1 <= len(summary["hits"]) <= 3
+    for hit in summary["hits"]:
+        assert hit["citation"]["title"] == summary["title"]
+        assert hit["citation"]["sentences"][0] == hit["citation"]["sentences"][1]  # a key sentence
+        assert hit["text"] in text_run.stdout
+
+
+def test_summary_of_a_bad_file_is_one_line_error(tmp_path):
+    path = tmp_path / "notes.docx"
+    path.write_bytes(b"PK\x03\x04" + bytes(64))
+    result = run("summary", "--article", path)
+    assert_clean_error(result)
+    assert result.stderr.startswith(f"error: {path}: a ZIP archive")
+
+
+# --- the program's name ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="article-qa is installed by pip install -e .")
+def test_the_console_script_names_itself():
+    result = run("--help", program=(str(CONSOLE_SCRIPT),))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: article-qa ")
+    answer = run("ask", "how many reservists?", program=(str(CONSOLE_SCRIPT),))
+    assert "**300,000**" in answer.stdout
+
+
+def test_python_m_index_names_itself():
+    result = run("--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m index ")
+    for command in ("ask", "summary", "batch"):
+        assert command in result.stdout
+
+
+def test_batch_help_points_to_the_contract_inside_the_project():
+    result = run("batch", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "docs/batch-format.md" in " ".join(result.stdout.split())
+    assert (ROOT / "docs" / "batch-format.md").is_file()
+
+
+def test_a_reader_that_goes_away_is_no_error():
+    """``article-qa … | head -1``: the pipe closes early, and nothing is said about it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "index", "summary"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # type: ignore[union-attr]
+    _, stderr = process.communicate(timeout=60)
+    assert stderr == b""
 
 
 # --- batch: the eval harness contract ----------------------------------------------------------
@@ -231,28 +366,58 @@ MALFORMED = [
 
 
 @pytest.fixture(scope="module")
-def malformed_runs(tmp_path_factory) -> dict[int, subprocess.CompletedProcess[str]]:
+def malformed_runs(tmp_path_factory) -> dict[int, tuple[subprocess.CompletedProcess[str], Path]]:
     folder = tmp_path_factory.mktemp("malformed")
     invocations: dict[int, tuple[str | Path, ...]] = {}
+    outputs: dict[int, Path] = {}
     for number, (data, _, _) in enumerate(MALFORMED):
         (folder / f"{number}.jsonl").write_bytes(data)
-        invocations[number] = (
-            "batch",
-            "--input",
-            folder / f"{number}.jsonl",
-            "--output",
-            folder / f"{number}.out",
-        )
-    invocations[-1] = ("batch", "--input", folder / "missing.jsonl", "--output", folder / "missing.out")
-    return run_all(invocations)
+        outputs[number] = folder / f"{number}.out"
+        invocations[number] = ("batch", "--input", folder / f"{number}.jsonl", "--output", outputs[number])
+    outputs[-1] = folder / "missing.out"
+    invocations[-1] = ("batch", "--input", folder / "missing.jsonl", "--output", outputs[-1])
+    return {key: (result, outputs[key]) for key, result in run_all(invocations).items()}
 
 
 @pytest.mark.parametrize(
     ("number", "line", "word"), [(i, line, word) for i, (_, line, word) in enumerate(MALFORMED)]
 )
-def test_batch_malformed_input_names_the_line(malformed_runs, number, line, word):
-    assert_clean_error(malformed_runs[number], f"line {line}", word)
+def test_batch_malformed_input_names_the_file_and_line_and_writes_nothing(malformed_runs, number, line, word):
+    result, output = malformed_runs[number]
+    assert_clean_error(result, f"{number}.jsonl: line {line}", word)
+    assert not output.exists() and not list(output.parent.glob(f".{output.name}.*")), (
+        "no output, no leftovers"
+    )
 
 
-def test_batch_missing_input_file(malformed_runs):
-    assert_clean_error(malformed_runs[-1])
+def test_batch_missing_input_file_writes_nothing(malformed_runs):
+    result, output = malformed_runs[-1]
+    assert_clean_error(result, "no such file", "missing.jsonl")
+    assert not output.exists()
+
+
+def test_batch_failing_keeps_an_earlier_output_as_it_was(tmp_path):
+    output = tmp_path / "out.jsonl"
+    output.write_text("earlier answers\n", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(f"{GOOD}\n{{not json\n".encode())
+    assert_clean_error(run("batch", "--input", source, "--output", output), "line 2")
+    assert output.read_text(encoding="utf-8") == "earlier answers\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_batch_counts_in_words_and_replaces_an_earlier_output(tmp_path):
+    output = tmp_path / "out.jsonl"
+    output.write_text("earlier answers\n", encoding="utf-8")
+    result = run(
+        "batch", "--input", write_jsonl(tmp_path / "in.jsonl", [json.loads(GOOD)]), "--output", output
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "answered 1 question\n"
+    assert [json.loads(line)["qid"] for line in output.read_text(encoding="utf-8").splitlines()] == ["1"]
+
+
+def test_batch_output_cannot_be_written(tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [json.loads(GOOD)])
+    result = run("batch", "--input", source, "--output", tmp_path / "no-such-folder" / "out.jsonl")
+    assert_clean_error(result, "cannot write", "no-such-folder/out.jsonl", "no such file or directory")

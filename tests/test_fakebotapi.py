@@ -491,7 +491,6 @@ async def test_ptb_buttons_and_callback_queries(fake_api: FakeBotAPI) -> None:
     assert "reply_markup" not in edited
 
 
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # PTB's own retry_after
 async def test_ptb_rate_limiter_retries_after_429(fake_api: FakeBotAPI) -> None:
     async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_chat.send_message("pong")  # type: ignore[union-attr]

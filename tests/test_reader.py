@@ -1,9 +1,13 @@
 """Reading articles: .txt / .md / .html / .pdf → Article, and clear errors for everything else."""
 
+import io
+import re
+from pathlib import Path
+
 import pytest
 
 from index import ArticleError, Index, parse_document, read_article
-from index.reader import MAX_ARTICLE_CHARS
+from index.reader import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, document_format
 from index.sentences import split_paragraphs
 
 
@@ -166,35 +170,95 @@ def test_the_limit_is_a_length_not_a_byte_count():
 
 TEN_MB = ("All work and no play makes Jack a dull boy. " * 240_000).encode()
 
+ZIP = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256))
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64)
+
+# (data, file name, what the bot's message says, what the command line's reason says)
 BAD = [
-    (b"", "a.txt", "empty"),
-    (b"", "a.md", "empty"),
-    (b"", "a.html", "empty"),
-    (b"", "a.pdf", "empty"),
-    (b" \n\t\r\n  ", "a.txt", "empty"),
-    (b"   ", "a.pdf", "empty"),
-    (b"...!!! ---", "a.txt", "no text"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "photo.txt", "binary"),
-    (bytes(range(256)) * 40, "data.md", "binary"),
-    (b"\x00" * 100, "zeros.html", "binary"),
-    (TEN_MB, "big.txt", "too long"),
-    (TEN_MB, "big.md", "too long"),
-    (b"%PDF-1.4 this is not really a pdf", "fake.pdf", "PDF"),
-    (b"hello", "fake.pdf", "PDF"),
-    (make_pdf([]), "scan.pdf", "no text layer"),
-    (b"<html><head><title>Nothing</title></head><body></body></html>", "empty.html", "no article text"),
-    (b"PK\x03\x04", "doc.docx", ".docx"),
-    (b"text", "image.png", ".png"),
+    (b"", "a.txt", "empty", "empty file"),
+    (b"", "a.md", "empty", "empty file"),
+    (b"", "a.html", "empty", "empty file"),
+    (b"", "a.pdf", "empty", "empty file"),
+    (b" \n\t\r\n  ", "a.txt", "empty", "empty file"),
+    (b"   ", "a.pdf", "empty", "empty file"),
+    (b"...!!! ---", "a.txt", "no text", "no text to read"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "photo.txt", "PNG image", "a PNG image, not an article"),
+    (bytes(range(256)) * 40, "data.md", "binary", "binary data"),
+    (b"\x00" * 100, "zeros.html", "binary", "binary data"),
+    (TEN_MB, "big.txt", "too long", "too long for one article: 10,559,999 characters"),
+    (TEN_MB, "big.md", "too long", "too long"),
+    (b"%PDF-1.4 this is not really a pdf", "fake.pdf", "PDF", "damaged PDF"),
+    (b"hello", "fake.pdf", "PDF", "damaged PDF"),
+    (make_pdf([]), "scan.pdf", "no text layer", "no text layer in the PDF"),
+    (
+        b"<html><head><title>Nothing</title></head><body></body></html>",
+        "empty.html",
+        "no article text",
+        "no article",
+    ),
+    (ZIP, "doc.docx", "ZIP archive", "a ZIP archive (.docx, .odt, .epub), not an article"),
+    (ZIP, "notes.md", "ZIP archive", "a ZIP archive"),  # the content, not the name
+    (OLE, "letter.txt", "Microsoft Office", "an old Microsoft Office file"),
+    (b"text", "image.png", ".png", "unsupported file type .png"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("data", "filename", "message"), BAD, ids=[f"{name}:{message}" for _, name, message in BAD]
+    ("data", "filename", "message", "reason"), BAD, ids=[f"{name}:{message}" for _, name, message, _ in BAD]
 )
-def test_bad_input_is_a_clear_error(data, filename, message):
+def test_bad_input_is_a_clear_error_in_either_voice(data, filename, message, reason):
     with pytest.raises(ArticleError) as error:
         parse_document(data, filename)
     text = str(error.value)
     assert message.lower() in text.lower()
     assert "\n" not in text
     assert len(text) < 200
+    # The command line's reason is terse and says no "I" or "That": it is not the bot talking.
+    assert error.value.reason.startswith(reason)
+    assert "\n" not in error.value.reason
+    assert not re.search(r"\b(I|I'm|That|send)\b", error.value.reason)
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "kind"),
+    [
+        (make_pdf(PDF_LINES), "report.txt", "pdf"),  # a PDF saved as .txt
+        (make_pdf(PDF_LINES), "report", "pdf"),
+        (b"\n  " + make_pdf(PDF_LINES), "report.md", "pdf"),
+        (b"<!DOCTYPE html><html><body>x</body></html>", "page.txt", "html"),
+        (b"\xef\xbb\xbf<html lang=en><body>x</body></html>", "page", "html"),
+        (b"# Title\n\nText about %PDF- files.", "notes.md", "markdown"),
+        (b"Title\n\n<html> is a tag.", "notes.txt", "text"),
+        (b"Title\n\nText.", "notes.TXT", "text"),
+        (b"not really a pdf", "fake.pdf", "pdf"),  # parse_pdf says it is damaged
+    ],
+)
+def test_format_from_the_content_where_it_says(data, filename, kind):
+    assert document_format(data, filename) == kind
+
+
+def test_a_pdf_named_txt_is_read_as_a_pdf():
+    article = parse_document(make_pdf(PDF_LINES), "report.txt")
+    assert article.title == "Moon Base Report"
+    assert article.text == "The moon base has 42 residents. They grow potatoes under the regolith."
+
+
+def test_a_file_over_the_limit_is_refused_from_its_size_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as file:
+        file.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
+
+    class Unread(io.FileIO):
+        def read(self, *args):
+            raise AssertionError("read before it was refused")
+
+    monkeypatch.setattr(Path, "open", lambda self, *args, **kwargs: Unread(self))
+    with pytest.raises(ArticleError) as error:
+        read_article(path)
+    assert error.value.reason.startswith("too large: 20.0 MB (the limit is 20 MB)")
+
+
+def test_a_device_is_read_only_up_to_the_limit():
+    with pytest.raises(ArticleError) as error:
+        read_article("/dev/zero")
+    assert error.value.reason.startswith("too large")
