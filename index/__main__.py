@@ -125,10 +125,10 @@ def _ask(args: argparse.Namespace) -> int:
     print(answer_text(answer, bold=sys.stdout.isatty()))
     if not answer.declined and len(answer.hits) < args.k:
         shown = len(answer.hits)
-        matches = (
-            "1 passage of the article matches" if shown == 1 else f"{shown} passages of the article match"
+        relate = (
+            "1 passage of the article relates" if shown == 1 else f"{shown} passages of the article relate"
         )
-        print(f"(-k {args.k}: only {matches} the question)")
+        print(f"(-k {args.k}: only {relate} to the question)")
     return 0
 
 

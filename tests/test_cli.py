@@ -190,13 +190,17 @@ def test_ask_k_not_a_count_is_a_usage_error(k, problem):
 
 
 def test_ask_k_shows_n_passages_or_says_why_not():
-    many, one = run_all(
-        {"many": ("ask", "Zelensky Russia war", "-k", "3"), "one": ("ask", "how many reservists?", "-k", "3")}
+    many, few = run_all(
+        {
+            "many": ("ask", "Zelensky Russia war", "-k", "3"),
+            "few": ("ask", "how many reservists?", "-k", "20"),
+        }
     ).values()
     assert [line[:4] for line in many.stdout.splitlines() if line.startswith("[")] == ["[1] ", "[2] ", "[3] "]
     assert "only" not in many.stdout
-    assert [line[:4] for line in one.stdout.splitlines() if line.startswith("[")] == ["[1] "]
-    assert one.stdout.endswith("(-k 3: only 1 passage of the article matches the question)\n")
+    shown = [line for line in few.stdout.splitlines() if line.startswith("[")]
+    assert 1 <= len(shown) < 20
+    assert few.stdout.endswith(f"(-k 20: only {len(shown)} passages of the article relate to the question)\n")
 
 
 def test_citations_say_sentence_or_sentences():
