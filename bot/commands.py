@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from index.examples import example_question
 
+from .conversations import thread_of
 from .formatting import escape, pack
 from .services import services
 
@@ -17,8 +18,9 @@ PRIVATE_HELP = "\n\n".join(
         "<b>Ask me about an article.</b> Send any question as a message; I answer with the article's own "
         "words — the best passage, the answering words in bold — and cite where it comes from. If the "
         "article doesn't say, I tell you.",
-        "Under an answer, <b>More</b> shows the next passages and <b>Context</b> the whole paragraph. Ask a "
-        'follow-up right after an answer ("what did he say?", "and Kherson?") and I keep the subject.',
+        "Under an answer, <b>More</b> shows the next passages and <b>Context</b> the whole paragraph.",
+        'Ask follow-ups ("when?", "what did he say?", "and Kherson?"): I keep the conversation going '
+        "until you /reset it. Reply to an older answer of mine to go back to that subject.",
         "/sources — the articles I answer from\n"
         "/add — add an article: <code>/add https://…</code>, /add with pasted text, a .txt, .md, .html or "
         ".pdf file with the caption /add, or /add in reply to such a message or file\n"
@@ -33,15 +35,17 @@ PRIVATE_HELP = "\n\n".join(
 
 GROUP_HELP = "\n\n".join(
     [
-        "<b>Ask me about the group's articles.</b> Everyone here shares one library and one conversation.",
+        "<b>Ask me about the group's articles.</b> Everyone here shares one library.",
         "/ask QUESTION — ask (works even with my privacy mode on)\n"
-        "Reply to one of my answers to ask a follow-up, or mention me: <code>@{username} question</code>. "
-        "I stay quiet about everything else said here.",
+        "Or mention me: <code>@{username} question</code>. I stay quiet about everything else said here.",
+        "Follow-ups: a question after one of my answers continues that conversation, whoever asks it "
+        '("/ask when?"); a reply to any of my answers continues that one. Each forum topic has its '
+        "own conversation.",
         "/sources — the group's articles\n"
         "/add — add an article (a link, pasted text, or a file)\n"
         "/remove N — remove article N of /sources\n"
         "/default off|on — leave out or bring back the built-in article\n"
-        "/reset — forget the conversation\n"
+        "/reset — forget the conversation (of this topic, in a forum)\n"
         "/help — this message",
         "Only administrators may /add, /remove and change /default, unless the bot is set up otherwise.",
     ]
@@ -81,6 +85,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def reset_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Forget the chat's conversation."""
-    await services(context).store.reset(update.effective_chat.id)
-    await update.effective_message.reply_text("Done — the next question starts a new conversation.")
+    """Forget the conversation of the chat, or of the forum topic it is sent in."""
+    message = update.effective_message
+    thread = thread_of(message)
+    await services(context).store.reset(update.effective_chat.id, thread)
+    where = "in this topic " if thread else ""
+    await message.reply_text(f"Done — the next question {where}starts a new conversation.")
