@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from telegram import Message
 
-from index import Answer, Turn
+from index import Answer, Article, Index, Turn
 
 from .store import AnswerRecord, Store
 
@@ -57,12 +57,27 @@ def turns(records: Sequence[AnswerRecord]) -> list[Turn]:
     return [Turn(r.question, r.passage, r.article_id, r.start, r.end) for r in records]
 
 
+def subject(index: Index, records: Sequence[AnswerRecord]) -> Article | None:
+    """The article a conversation is about: the one its latest quoted passage comes from, if the
+    library still has it."""
+    for record in reversed(records):
+        if record.article_id is not None:
+            return article_by_id(index, record.article_id)
+    return None
+
+
+def article_by_id(index: Index, article_id: str | None) -> Article | None:
+    return next((article for article in index.articles if article.id == article_id), None)
+
+
 def answer_record(
     message: Message,
     sent_id: int,
     question: str,
     follows: int | None,
     answer: Answer,
+    *,
+    summary: bool = False,
 ) -> AnswerRecord:
     """The record of the bot's answer ``sent_id`` to ``message``: a turn of its conversation."""
     top = answer.hits[0].passage if answer.hits and not answer.declined else None
@@ -75,6 +90,7 @@ def answer_record(
         thread_id=thread_of(message),
         follows=follows,
         declined=answer.declined,
+        summary=summary,
         article_id=top.article.id if top else None,
         start=top.start if top else None,
         end=top.end if top else None,

@@ -20,10 +20,11 @@ from telegram.constants import ChatAction, MessageEntityType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from index import Answer, Index
+from index import Answer, Article, Index
 
 from .conversations import (
     answer_record,
+    article_by_id,
     followed,
     history,
     replies_to_bot,
@@ -91,6 +92,8 @@ async def take_turn(
     context: ContextTypes.DEFAULT_TYPE,
     question: str,
     work: Callable[[Index, list[AnswerRecord]], Awaitable[Answer]],
+    *,
+    summary: bool = False,
 ) -> None:
     """One turn of the message's conversation: find what it follows, let ``work`` answer from the
     chat's index and the conversation so far, reply (or edit the answer to an edited question),
@@ -123,7 +126,7 @@ async def take_turn(
             reply.html, reply_markup=keyboard(reply.buttons), link_preview_options=NO_PREVIEW
         )
         sent_id = sent.message_id
-    await app.store.save_answer(answer_record(message, sent_id, question, follows, answer))
+    await app.store.save_answer(answer_record(message, sent_id, question, follows, answer, summary=summary))
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,6 +141,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _answer_query(query.answer("This button has expired — ask the question again."))
         return
     answer = await _reanswer(context, record)
+    if answer is None:
+        await _answer_query(query.answer("That article is no longer in the library."))
+        return
     page = int(match.group(2))
     if page >= len(answer.hits):
         await _answer_query(query.answer("There is nothing more to show."))
@@ -147,12 +153,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _edit(context, record.chat_id, record.message_id, reply)
 
 
-async def _reanswer(context: ContextTypes.DEFAULT_TYPE, record: AnswerRecord) -> Answer:
-    """The recorded answer worked out again, from the history it was given."""
+async def _reanswer(context: ContextTypes.DEFAULT_TYPE, record: AnswerRecord) -> Answer | None:
+    """The recorded answer worked out again, from the history it was given (None: its article
+    has left the library)."""
     app = services(context)
     index = await app.libraries.index_for(record.chat_id)
+    if record.summary:
+        article = article_by_id(index, record.article_id)
+        return await summarise(index, article) if article is not None else None
     earlier = await history(app.store, record.chat_id, record.follows)
     return await search(index, record.question, turns(earlier), PAGES)
+
+
+async def summarise(index: Index, article: Article | None) -> Answer:
+    """The article's key sentences (the library's newest article when None), off the event loop:
+    a long article's sentences take a while to weigh."""
+    return await asyncio.to_thread(index.summary, article)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
