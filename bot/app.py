@@ -37,6 +37,7 @@ CONNECTION_POOL_SIZE = CONCURRENT_UPDATES
 POOL_TIMEOUT_SECONDS = 10.0  # waiting for a free connection is fine; failing a reply is not
 
 PRIVATE_COMMANDS = [
+    BotCommand("summary", "What the article is about: /summary or /summary N"),
     BotCommand("sources", "The articles I answer from"),
     BotCommand("add", "Add an article (link, text or file)"),
     BotCommand("remove", "Remove an article: /remove N"),
@@ -100,6 +101,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", commands.start_command))
     application.add_handler(CommandHandler("help", commands.help_command))
     application.add_handler(CommandHandler("reset", commands.reset_command))
+    application.add_handler(CommandHandler("summary", commands.summary_command, filters=messages))
     # Library changes act on new messages only: editing "/add …" must not add twice.
     new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("add", articles.add_command, filters=new))

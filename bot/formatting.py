@@ -11,8 +11,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
 
-from index import Answer, Citation, Hit
+from index import Answer, Article, Citation, Hit
 from index.passages import Context, Passage, context
 
 MAX_CHARS = 4096
@@ -20,6 +22,8 @@ MAX_ENTITIES = 100
 # Bold spans in one quote; past this, bold stops helping the eye (and entities are limited).
 MAX_HIGHLIGHTS = 20
 CONTEXT_CHARS = 3000
+CARD_FIELD_CHARS = 200  # an author or source name longer than this is cut (titles are already)
+MONTHS = "January February March April May June July August September October November December".split()
 
 _TAG = re.compile(r"<[^>]*>")
 _OPENING_TAG = re.compile(r"<[a-z][^>]*>")
@@ -77,15 +81,74 @@ def citation_line(number: int, citation: Citation) -> str:
 
 
 def answer_reply(answer: Answer, page: int = 0) -> Reply:
-    """The message for hit number ``page`` of an answer, with its buttons."""
+    """The message for hit number ``page`` of an answer, with its buttons (an answer about an
+    article itself is its summary, whatever the page)."""
+    if answer.about is not None:
+        return summary_reply(answer)
     if not answer.hits:
         return Reply(NOT_FOUND)
     page = min(max(page, 0), len(answer.hits) - 1)
     hit = answer.hits[page]
     lead = DECLINED_LEAD + "\n" if answer.declined else ""
+    return Reply(lead + _cited(page + 1, hit), _buttons(answer, page, showing_context=False))
+
+
+def _cited(number: int, hit: Hit) -> str:
+    """The hit's passage as a quote, and its citation line below."""
     passage = f"<blockquote>{quote(hit.passage, hit.highlights)}</blockquote>"
-    body = f"{lead}{passage}\n{citation_line(page + 1, hit.citation)}"
-    return Reply(body, _buttons(answer, page, showing_context=False))
+    return f"{passage}\n{citation_line(number, hit.citation)}"
+
+
+def summary_reply(answer: Answer) -> Reply:
+    """An answer about an article itself: the article's card, then its key sentences (the
+    hits), each quoted and cited; as many as fit in one message, the first always."""
+    assert answer.about is not None
+    body = article_card(answer.about)
+    if not answer.hits:
+        return Reply(f"{body}\n{NO_KEY_SENTENCES}")
+    for number, hit in enumerate(answer.hits, start=1):
+        block = _cited(number, hit)
+        if number > 1 and not fits(f"{body}\n{block}"):
+            break
+        body = f"{body}\n{block}"
+    return Reply(body, _buttons(answer, 0, showing_context=False))
+
+
+def article_card(article: Article) -> str:
+    """The article's title in bold (linked to its page when known), and on a line below what is
+    known of its author, publication date and source: "By Jane Doe · 3 October 2022 · Newsweek"."""
+    title = f"<b>{escape(article.title)}</b>"
+    if article.source_url:
+        title = f'<a href="{html.escape(article.source_url, quote=True)}">{title}</a>'
+    source = article.source_name or _host(article.source_url)
+    details = [
+        f"By {_field(article.author)}" if article.author else "",
+        escape(_day(article.published)) if article.published else "",
+        _field(source) if source else "",
+    ]
+    line = " · ".join(detail for detail in details if detail)
+    return f"{title}\n{line}" if line else title
+
+
+def _host(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:  # e.g. a malformed IPv6 host: no source name is better than no answer
+        return None
+
+
+def _field(text: str) -> str:
+    line = " ".join(text.split())
+    return escape(line if len(line) <= CARD_FIELD_CHARS else line[: CARD_FIELD_CHARS - 1] + "…")
+
+
+def _day(published: str) -> str:
+    """ "2022-10-03" → "3 October 2022"; anything else (a year, a partial date) as it is."""
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return " ".join(published.split())[:CARD_FIELD_CHARS]
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def context_reply(answer: Answer, page: int = 0) -> Reply:
@@ -112,6 +175,11 @@ def _context_html(around: Context, hit: Hit) -> str:
 
 
 def _buttons(answer: Answer, page: int, showing_context: bool) -> tuple[Button, ...]:
+    if answer.about is not None:  # a summary shows every sentence; its Context pages through them
+        if not showing_context:
+            return (Button("Context", "c:0"),) if answer.hits else ()
+        more = (Button(f"More ({page + 2}/{len(answer.hits)}) ›", f"c:{page + 1}"),)
+        return (Button("‹ Summary", "p:0"), *(more if page + 1 < len(answer.hits) else ()))
     buttons = []
     if showing_context:
         buttons.append(Button("‹ Passage", f"p:{page}"))
@@ -162,4 +230,5 @@ def _cut(block: str) -> list[str]:
 NOT_FOUND = (
     "I found nothing about that in the library. Try other words, or /sources to see what I can answer from."
 )
+NO_KEY_SENTENCES = "It has no sentences I could quote."
 DECLINED_LEAD = "The article doesn't seem to say. The closest passage, which may not answer it:"

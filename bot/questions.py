@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from telegram import (
     InlineKeyboardButton,
@@ -20,8 +20,17 @@ from telegram.constants import ChatAction, MessageEntityType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from index import Answer, Turn
+from index import Answer, Article, Index
 
+from .conversations import (
+    answer_record,
+    article_by_id,
+    followed,
+    history,
+    replies_to_bot,
+    thread_of,
+    turns,
+)
 from .flood import SLOW_DOWN
 from .formatting import Button, Reply, answer_reply, context_reply
 from .library import search
@@ -60,7 +69,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In groups, only messages that mention the bot or reply to it are questions."""
     message = update.effective_message
-    if _replies_to_bot(message, context.bot.id):
+    if replies_to_bot(message, context.bot.id):
         await answer_message(update, context, message.text)
     elif (question := _without_mention(message, context.bot.username, context.bot.id)) is not None:
         await answer_message(update, context, question)
@@ -68,10 +77,28 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer ``question`` asked by the update's message; an edited question edits its answer."""
-    message, chat = update.effective_message, update.effective_chat
     question = question.strip()[:MAX_QUESTION_CHARS]
     if not question:
         return
+
+    async def answer(index: Index, earlier: list[AnswerRecord]) -> Answer:
+        return await search(index, question, turns(earlier), PAGES)
+
+    await take_turn(update, context, question, answer)
+
+
+async def take_turn(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: str,
+    work: Callable[[Index, list[AnswerRecord]], Awaitable[Answer]],
+    *,
+    summary: bool = False,
+) -> None:
+    """One turn of the message's conversation: find what it follows, let ``work`` answer from the
+    chat's index and the conversation so far, reply (or edit the answer to an edited question),
+    and record the answer as the conversation's newest turn."""
+    message, chat = update.effective_message, update.effective_chat
     app = services(context)
     edited = update.edited_message is not None
     if not edited and await app.store.answer_to(chat.id, message.message_id) is not None:
@@ -80,11 +107,15 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
     if not edited and app.quotas.over(chat.id, user_id):
         await message.reply_text(SLOW_DOWN)
     previous_answer = await app.store.answer_to(chat.id, message.message_id) if edited else None
-    history_question = await _history_question(update, context, previous_answer)
-    typing = Typing(context, chat.id)
+    if previous_answer is not None:  # an edited question keeps the context it was asked in
+        follows = previous_answer.follows
+    else:
+        record = await followed(app.store, message, context.bot.id)
+        follows = record.message_id if record is not None else None
+    earlier = await history(app.store, chat.id, follows)
+    typing = Typing(context, chat.id, thread_of(message))
     try:
-        index = await app.libraries.index_for(chat.id)
-        answer = await search(index, question, _turns(history_question), PAGES)
+        answer = await work(await app.libraries.index_for(chat.id), earlier)
     finally:
         await typing.stop()
     reply = answer_reply(answer)
@@ -95,28 +126,7 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
             reply.html, reply_markup=keyboard(reply.buttons), link_preview_options=NO_PREVIEW
         )
         sent_id = sent.message_id
-    record = AnswerRecord(chat.id, sent_id, question, history_question, message.message_id, user_id)
-    await app.store.save_answer(record)
-
-
-async def _history_question(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, previous_answer: AnswerRecord | None
-) -> str | None:
-    """The question a new one may lean on: the bot answer it replies to, else the chat's last."""
-    store = services(context).store
-    if previous_answer is not None:  # an edited question keeps the context it was asked in
-        return previous_answer.previous_question
-    message, chat = update.effective_message, update.effective_chat
-    if _replies_to_bot(message, context.bot.id):
-        record = await store.answer(chat.id, message.reply_to_message.message_id)
-        if record is not None:
-            return record.question
-    last = await store.last_answer(chat.id)
-    return last.question if last is not None else None
-
-
-def _turns(history_question: str | None) -> list[Turn]:
-    return [Turn(history_question)] if history_question else []
+    await app.store.save_answer(answer_record(message, sent_id, question, follows, answer, summary=summary))
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,6 +141,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _answer_query(query.answer("This button has expired — ask the question again."))
         return
     answer = await _reanswer(context, record)
+    if answer is None:
+        await _answer_query(query.answer("That article is no longer in the library."))
+        return
     page = int(match.group(2))
     if page >= len(answer.hits):
         await _answer_query(query.answer("There is nothing more to show."))
@@ -140,9 +153,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _edit(context, record.chat_id, record.message_id, reply)
 
 
-async def _reanswer(context: ContextTypes.DEFAULT_TYPE, record: AnswerRecord) -> Answer:
-    index = await services(context).libraries.index_for(record.chat_id)
-    return await search(index, record.question, _turns(record.previous_question), PAGES)
+async def _reanswer(context: ContextTypes.DEFAULT_TYPE, record: AnswerRecord) -> Answer | None:
+    """The recorded answer worked out again, from the history it was given (None: its article
+    has left the library)."""
+    app = services(context)
+    index = await app.libraries.index_for(record.chat_id)
+    if record.summary:
+        article = article_by_id(index, record.article_id)
+        return await summarise(index, article) if article is not None else None
+    earlier = await history(app.store, record.chat_id, record.follows)
+    return await search(index, record.question, turns(earlier), PAGES)
+
+
+async def summarise(index: Index, article: Article | None) -> Answer:
+    """The article's key sentences (the library's newest article when None), off the event loop:
+    a long article's sentences take a while to weigh."""
+    return await asyncio.to_thread(index.summary, article)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -161,7 +187,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             title=_one_line(hit.passage.text, 60),
             description=f"¶{hit.citation.paragraph} · {hit.citation.title}",
             input_message_content=InputTextMessageContent(
-                answer_reply(Answer(answer.question, [hit], answer.declined, answer.confidence)).html,
+                answer_reply(answer._replace(hits=[hit])).html,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
             ),
@@ -195,9 +221,10 @@ class Typing:
     bench/bot_load.py). A large library's first index, or a busy bot, is what it is shown for.
     """
 
-    def __init__(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int):
+    def __init__(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, thread_id: int = 0):
         self._context = context
         self._chat_id = chat_id
+        self._thread_id = thread_id or None  # shown in the forum topic the question was asked in
         self._sending: asyncio.Task[None] | None = None
         self._timer = asyncio.get_running_loop().call_later(TYPING_DELAY_SECONDS, self._start)
 
@@ -206,7 +233,9 @@ class Typing:
 
     async def _send(self) -> None:
         try:
-            await self._context.bot.send_chat_action(self._chat_id, ChatAction.TYPING)
+            await self._context.bot.send_chat_action(
+                self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
+            )
         except Exception:  # a typing indicator is never worth failing an answer for
             logger.debug("could not send the typing action", exc_info=True)
 
@@ -242,11 +271,6 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]])
-
-
-def _replies_to_bot(message: Message, bot_id: int) -> bool:
-    replied = message.reply_to_message
-    return replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
 
 
 def _without_mention(message: Message, username: str, bot_id: int) -> str | None:

@@ -46,3 +46,18 @@ async def test_a_command_for_another_bot_is_not_answered(fake_api, tmp_path, mem
         marker = fake_api.send_text(group, ann, "/ask how many reservists?")
         await fake_api.wait_for_bot_reply(group, after=marker)
     assert len(fake_api.bot_messages(group)) == 1
+
+
+async def test_group_help_explains_follow_ups_topics_and_summary(fake_api, tmp_path, members, group):
+    async with running_bot(fake_api, tmp_path):
+        asked = fake_api.send_text(group, members[0], "/help@ArticleQABot")
+        replies = await fake_api.wait_for_bot_replies(group, 1, after=asked)
+    text = "\n".join(reply["text"] for reply in replies)
+    for words in (
+        "/summary",
+        "/ask when?",
+        "a reply to any of my answers continues",
+        "forum topic",
+        "/reset",
+    ):
+        assert words in text

@@ -119,7 +119,8 @@ async def test_start_and_help(fake_api, tmp_path, alice, chat):
         fake_api.send_text(chat, alice, "/help")
         help_ = await fake_api.wait_for_bot_reply(chat)
     assert "Zelensky Says" in start["text"] and "how many reservists?" in start["text"]
-    for command in ("/sources", "/add", "/remove", "/reset", "/ask", "/help"):
+    assert "/summary" in start["text"]
+    for command in ("/summary", "/sources", "/add", "/remove", "/reset", "/ask", "/help"):
         assert command in help_["text"]
 
 
@@ -155,4 +156,4 @@ async def test_command_menus_are_registered_per_scope(fake_api, tmp_path):
     private = {c["command"] for c in fake_api.my_commands({"type": "all_private_chats"})}
     groups = {c["command"] for c in fake_api.my_commands({"type": "all_group_chats"})}
     assert "ask" in groups and "ask" not in private
-    assert {"sources", "add", "remove", "reset", "help"} <= private & groups
+    assert {"summary", "sources", "add", "remove", "reset", "help"} <= private & groups

@@ -260,6 +260,34 @@ def test_user_messages_get_entities(fake_api: FakeBotAPI) -> None:
     assert [next(k for k in u if k != "update_id") for u in fake_api.updates] == ["message", "edited_message"]
 
 
+def test_forum_topics_as_telegram_threads_them(fake_api: FakeBotAPI) -> None:
+    alice = fake_api.user(1, "Alice")
+    forum = fake_api.forum_chat("Readers' forum")
+    assert forum["is_forum"] is True
+    topic = fake_api.create_topic(forum, alice, "Ukraine")
+    assert topic["message_thread_id"] == topic["message_id"] and topic["is_topic_message"]
+    assert topic["forum_topic_created"]["name"] == "Ukraine"
+    question = fake_api.send_text(forum, alice, "hello", topic=topic)
+    assert (question["message_thread_id"], question["is_topic_message"]) == (topic["message_id"], True)
+    assert question["reply_to_message"]["message_id"] == topic["message_id"], "as on Telegram"
+    general = fake_api.send_text(forum, alice, "hi all")
+    assert "message_thread_id" not in general and "reply_to_message" not in general
+
+    sent = api(
+        fake_api, "sendMessage", chat_id=forum["id"], text="hi", message_thread_id=topic["message_id"]
+    ).json()["result"]
+    assert sent["message_thread_id"] == topic["message_id"] and sent["is_topic_message"]
+    reply = fake_api.send_text(forum, alice, "thanks", reply_to=sent)
+    assert reply["message_thread_id"] == topic["message_id"], "a reply stays in the topic"
+    answer = api(fake_api, "sendMessage", chat_id=forum["id"], text="ok", reply_parameters={"message_id": 5})
+    assert answer.json()["result"]["message_thread_id"] == topic["message_id"]
+
+    group = fake_api.group_chat("Plain group")
+    for method, params in (("sendMessage", {"text": "x"}), ("sendChatAction", {"action": "typing"})):
+        refused = api(fake_api, method, chat_id=group["id"], message_thread_id=7, **params).json()
+        assert refused["description"] == "Bad Request: message thread not found", method
+
+
 def test_raw_updates_are_stored_so_the_bot_can_reply(fake_api: FakeBotAPI) -> None:
     channel = {"id": -1009, "type": "channel", "title": "News"}
     post = {"message_id": 41, "date": 0, "chat": channel, "sender_chat": channel, "text": "Breaking"}

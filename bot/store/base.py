@@ -1,9 +1,11 @@
 """What the bot keeps across restarts, behind one interface with two backends.
 
 A chat's *library* is the articles its members added (plus the built-in one unless the chat
-turned it off); its *conversation* is what follow-up questions lean on. Every bot answer is
-recorded with the question it answered, so a reply to it — by anyone in the chat, at any later
-time — can be resolved against that question, and an edited question can edit its answer.
+turned it off). A *conversation* is what follow-up questions lean on: every bot answer is
+recorded as a turn — the question, the passage it quoted and where that stands — with a link
+to the answer it followed, so a conversation is a chain of answers read back from its latest
+one. A reply to an answer (by anyone in the chat, at any later time) continues that answer's
+chain; another question continues the latest answer of its chat or forum topic, until a reset.
 Received updates wait in an inbox until handled, then are recorded as handled, so a crash loses
 none and one that Telegram delivers again is skipped.
 """
@@ -31,14 +33,24 @@ class LibraryEntry:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRecord:
-    """One answer message the bot sent: enough to page it, open its context, or follow it up."""
+    """One answer message the bot sent: enough to page it, open its context, edit it when its
+    question is edited, and be a turn of its conversation."""
 
     chat_id: int
     message_id: int  # the bot's message
     question: str
-    previous_question: str | None  # the question it followed up, if it was a follow-up
     question_message_id: int | None  # the user's message it answered (for edits)
     asked_by_id: int | None
+    thread_id: int = 0  # the forum topic (message_thread_id) it was asked in; 0 outside topics
+    follows: int | None = None  # the answer (message_id, same chat) whose conversation it continues
+    declined: bool = False  # the bot said the library does not answer it
+    summary: bool = False  # a /summary: the summary of the article its quote comes from
+    # The passage the bot quoted as its top hit (None when it declined): the article, the
+    # offsets in its text, and the text itself (cut at TURN_CHARS).
+    article_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    passage: str = ""
     page: int = 0  # which hit the message shows now
 
 
@@ -87,11 +99,17 @@ class Store(Protocol):
     async def answer_to(self, chat_id: int, question_message_id: int) -> AnswerRecord | None:
         """The latest answer the bot gave to the user's message ``question_message_id``."""
 
-    async def last_answer(self, chat_id: int) -> AnswerRecord | None:
-        """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
+    async def last_answer(self, chat_id: int, thread_id: int = 0) -> AnswerRecord | None:
+        """The latest answer in the chat's forum topic ``thread_id`` (0: outside topics) since
+        its last ``reset``: the one a new question there follows."""
 
-    async def reset(self, chat_id: int) -> None:
-        """Forget the chat's conversation: the next question starts afresh."""
+    async def conversation(self, chat_id: int, message_id: int, turns: int) -> list[AnswerRecord]:
+        """The answer ``message_id`` and those it followed, back to at most ``turns`` records in
+        all, oldest first (empty if there is no such answer)."""
+
+    async def reset(self, chat_id: int, thread_id: int = 0) -> None:
+        """Forget the conversation of the chat's topic ``thread_id``: the next question there
+        starts afresh (replies to earlier answers still continue theirs)."""
 
     # --- delivery ------------------------------------------------------------------------------
     async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
@@ -123,14 +141,54 @@ def entry_from_row(row: Any, number: int, added_at: datetime) -> LibraryEntry:
 
 def answer_from_row(row: Any) -> AnswerRecord | None:
     """An answer record from a row of answers (None for no row)."""
-    if row is None:
-        return None
+    return None if row is None else record_from_row(row)
+
+
+def record_from_row(row: Any) -> AnswerRecord:
+    """An answer record from a row of answers (ANSWER_COLUMNS)."""
     return AnswerRecord(
         chat_id=row["chat_id"],
         message_id=row["message_id"],
         question=row["question"],
-        previous_question=row["previous_question"],
         question_message_id=row["question_message_id"],
         asked_by_id=row["asked_by_id"],
+        thread_id=row["thread_id"],
+        follows=row["follows"],
+        declined=bool(row["declined"]),
+        summary=bool(row["summary"]),
+        article_id=row["article_id"],
+        start=row["passage_start"],
+        end=row["passage_end"],
+        passage=row["passage"] or "",
         page=row["page"],
     )
+
+
+def answer_params(record: AnswerRecord) -> tuple[Any, ...]:
+    """The record's values in the order of ANSWER_COLUMNS (the passage cut at TURN_CHARS)."""
+    return (
+        record.chat_id,
+        record.message_id,
+        record.question,
+        record.question_message_id,
+        record.asked_by_id,
+        record.thread_id,
+        record.follows,
+        record.declined,
+        record.summary,
+        record.article_id,
+        record.start,
+        record.end,
+        record.passage[:TURN_CHARS],
+        record.page,
+    )
+
+
+# The columns of an answer row that make an AnswerRecord, in answer_params' order.
+ANSWER_COLUMNS = (
+    "chat_id, message_id, question, question_message_id, asked_by_id, thread_id, follows, declined, "
+    "summary, article_id, passage_start, passage_end, passage, page"
+)
+# A turn's passage is kept to this many characters: a quote is at most ~1,800 (index.passages),
+# and what a follow-up needs from it is its words and its place, not an unbounded copy.
+TURN_CHARS = 2000

@@ -21,7 +21,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from index import Article
 
-from .base import AnswerRecord, ChatSettings, LibraryEntry, answer_from_row, entry_from_row
+from .base import (
+    ANSWER_COLUMNS,
+    AnswerRecord,
+    ChatSettings,
+    LibraryEntry,
+    answer_from_row,
+    answer_params,
+    entry_from_row,
+    record_from_row,
+)
 
 # Numbered migrations, applied in order, all pending ones in one transaction under an advisory
 # lock. Append new ones; never edit one that has shipped.
@@ -98,6 +107,27 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             )""",
         ),
     ),
+    (
+        4,  # conversations as chains of turns: each answer's quote, topic and the answer it followed
+        (
+            """ALTER TABLE answers
+                ADD COLUMN thread_id BIGINT NOT NULL DEFAULT 0,
+                ADD COLUMN follows BIGINT,  -- message_id of an answer in the same chat
+                ADD COLUMN declined BOOLEAN NOT NULL DEFAULT FALSE,
+                ADD COLUMN summary BOOLEAN NOT NULL DEFAULT FALSE,
+                ADD COLUMN article_id TEXT,
+                ADD COLUMN passage_start BIGINT,
+                ADD COLUMN passage_end BIGINT,
+                ADD COLUMN passage TEXT,
+                -- superseded by the chain of turns: old answers become one-turn conversations
+                DROP COLUMN previous_question""",
+            "CREATE INDEX answers_latest ON answers (chat_id, thread_id, message_id)",
+            # Resets per forum topic.
+            "ALTER TABLE conversations ADD COLUMN thread_id BIGINT NOT NULL DEFAULT 0",
+            """ALTER TABLE conversations
+                DROP CONSTRAINT conversations_pkey, ADD PRIMARY KEY (chat_id, thread_id)""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -120,7 +150,6 @@ _TRY_LOCK_PRUNE = "SELECT pg_try_advisory_xact_lock(%s, %s) AS locked"
 
 _ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
     a.id, a.title, a.text, a.language, a.source_name, a.source_url"""
-_ANSWER_COLUMNS = "chat_id, message_id, question, previous_question, question_message_id, asked_by_id, page"
 
 _ENSURE_CHAT = "INSERT INTO chat_settings (chat_id) VALUES (%s) ON CONFLICT (chat_id) DO NOTHING"
 _LOCK_CHAT = "SELECT 1 FROM chat_settings WHERE chat_id = %s FOR UPDATE"
@@ -155,24 +184,45 @@ _SAVE_SETTINGS = """INSERT INTO chat_settings (chat_id, include_default, everyon
         include_default = EXCLUDED.include_default,
         everyone_can_edit = EXCLUDED.everyone_can_edit,
         version = chat_settings.version + 1"""
-_SAVE_ANSWER = f"""INSERT INTO answers ({_ANSWER_COLUMNS}, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+_SAVE_ANSWER = f"""INSERT INTO answers ({ANSWER_COLUMNS}, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (chat_id, message_id) DO UPDATE SET
         question = EXCLUDED.question,
-        previous_question = EXCLUDED.previous_question,
         question_message_id = EXCLUDED.question_message_id,
         asked_by_id = EXCLUDED.asked_by_id,
+        thread_id = EXCLUDED.thread_id,
+        follows = EXCLUDED.follows,
+        declined = EXCLUDED.declined,
+        summary = EXCLUDED.summary,
+        article_id = EXCLUDED.article_id,
+        passage_start = EXCLUDED.passage_start,
+        passage_end = EXCLUDED.passage_end,
+        passage = EXCLUDED.passage,
         page = EXCLUDED.page"""
-_SELECT_ANSWER = f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE chat_id = %s AND message_id = %s"
-_SELECT_ANSWER_TO = f"""SELECT {_ANSWER_COLUMNS} FROM answers
+_SELECT_ANSWER = f"SELECT {ANSWER_COLUMNS} FROM answers WHERE chat_id = %s AND message_id = %s"
+_SELECT_ANSWER_TO = f"""SELECT {ANSWER_COLUMNS} FROM answers
     WHERE chat_id = %s AND question_message_id = %s ORDER BY message_id DESC LIMIT 1"""
-_SELECT_LAST_ANSWER = f"""SELECT {_ANSWER_COLUMNS} FROM answers
-    WHERE chat_id = %s
-      AND message_id > coalesce((SELECT reset_after FROM conversations WHERE chat_id = %s), 0)
+_SELECT_LAST_ANSWER = f"""SELECT {ANSWER_COLUMNS} FROM answers
+    WHERE chat_id = %s AND thread_id = %s AND message_id > coalesce(
+        (SELECT reset_after FROM conversations WHERE chat_id = %s AND thread_id = %s), 0)
     ORDER BY message_id DESC LIMIT 1"""
-_RESET = """INSERT INTO conversations (chat_id, reset_after, reset_at)
-    SELECT %s, coalesce(max(message_id), 0), %s FROM answers WHERE chat_id = %s
-    ON CONFLICT (chat_id) DO UPDATE SET
+# The chain of answers that ends at one, walked back through `follows` (always an earlier
+# message: the walk cannot loop) for at most the number of turns asked for.
+_SELECT_CONVERSATION = f"""WITH RECURSIVE chain (depth, message_id, follows) AS (
+        SELECT 1, message_id, follows FROM answers WHERE chat_id = %s AND message_id = %s
+        UNION ALL
+        SELECT chain.depth + 1, a.message_id, a.follows
+        FROM chain JOIN answers a ON a.chat_id = %s AND a.message_id = chain.follows
+        WHERE chain.depth < %s AND a.message_id < chain.message_id
+    )
+    SELECT {", ".join(f"a.{column}" for column in ANSWER_COLUMNS.split(", "))}
+    FROM chain JOIN answers a ON a.chat_id = %s AND a.message_id = chain.message_id
+    ORDER BY chain.depth DESC"""
+# A reset forgets every answer of the topic up to reset_after (Telegram message ids grow within
+# a chat), so re-saving an old answer (paging it) cannot bring it back as the last one.
+_RESET = """INSERT INTO conversations (chat_id, thread_id, reset_after, reset_at)
+    SELECT %s, %s, coalesce(max(message_id), 0), %s FROM answers WHERE chat_id = %s AND thread_id = %s
+    ON CONFLICT (chat_id, thread_id) DO UPDATE SET
         reset_after = GREATEST(conversations.reset_after, EXCLUDED.reset_after),
         reset_at = EXCLUDED.reset_at"""
 _MARK_HANDLED = """INSERT INTO handled_updates (update_id, handled_at) VALUES (%s, %s)
@@ -363,17 +413,7 @@ class PostgresStore:
     # --- conversations -----------------------------------------------------------------------------
     async def save_answer(self, record: AnswerRecord) -> None:
         """Insert or replace the record of the bot message (chat_id, message_id)."""
-        params = (
-            record.chat_id,
-            record.message_id,
-            record.question,
-            record.previous_question,
-            record.question_message_id,
-            record.asked_by_id,
-            record.page,
-            _now(),
-        )
-        await self._execute(_SAVE_ANSWER, params)
+        await self._execute(_SAVE_ANSWER, (*answer_params(record), _now()))
 
     async def answer(self, chat_id: int, message_id: int) -> AnswerRecord | None:
         """The record of the bot message (chat_id, message_id), if it is one of its answers."""
@@ -383,13 +423,24 @@ class PostgresStore:
         """The latest answer the bot gave to the user's message ``question_message_id``."""
         return answer_from_row(await self._fetchone(_SELECT_ANSWER_TO, (chat_id, question_message_id)))
 
-    async def last_answer(self, chat_id: int) -> AnswerRecord | None:
-        """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
-        return answer_from_row(await self._fetchone(_SELECT_LAST_ANSWER, (chat_id, chat_id)))
+    async def last_answer(self, chat_id: int, thread_id: int = 0) -> AnswerRecord | None:
+        """The latest answer in the chat's forum topic ``thread_id`` (0: outside topics) since
+        its last ``reset``: the one a new question there follows."""
+        params = (chat_id, thread_id, chat_id, thread_id)
+        return answer_from_row(await self._fetchone(_SELECT_LAST_ANSWER, params))
 
-    async def reset(self, chat_id: int) -> None:
-        """Forget the chat's conversation: the next question starts afresh."""
-        await self._execute(_RESET, (chat_id, _now(), chat_id))
+    async def conversation(self, chat_id: int, message_id: int, turns: int) -> list[AnswerRecord]:
+        """The answer ``message_id`` and those it followed, back to at most ``turns`` records in
+        all, oldest first (empty if there is no such answer)."""
+        async with self._connection() as conn:
+            cursor = await conn.execute(_SELECT_CONVERSATION, (chat_id, message_id, chat_id, turns, chat_id))
+            rows = await cursor.fetchall()
+        return [record_from_row(row) for row in rows]
+
+    async def reset(self, chat_id: int, thread_id: int = 0) -> None:
+        """Forget the conversation of the chat's topic ``thread_id``: the next question there
+        starts afresh (replies to earlier answers still continue theirs)."""
+        await self._execute(_RESET, (chat_id, thread_id, _now(), chat_id, thread_id))
 
     # --- delivery ------------------------------------------------------------------------------------
     async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:

@@ -24,7 +24,16 @@ from typing import Any, TypeVar
 
 from index import Article
 
-from .base import AnswerRecord, ChatSettings, LibraryEntry, answer_from_row, entry_from_row
+from .base import (
+    ANSWER_COLUMNS,
+    AnswerRecord,
+    ChatSettings,
+    LibraryEntry,
+    answer_from_row,
+    answer_params,
+    entry_from_row,
+    record_from_row,
+)
 from .batches import ALONE, READ, WRITE, BatchingThread
 
 T = TypeVar("T")
@@ -104,6 +113,34 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             )""",
         ),
     ),
+    (
+        4,  # conversations as chains of turns: each answer's quote, topic and the answer it followed
+        (
+            "ALTER TABLE answers ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE answers ADD COLUMN follows INTEGER",  # message_id of an answer in the same chat
+            "ALTER TABLE answers ADD COLUMN declined INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE answers ADD COLUMN summary INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE answers ADD COLUMN article_id TEXT",
+            "ALTER TABLE answers ADD COLUMN passage_start INTEGER",
+            "ALTER TABLE answers ADD COLUMN passage_end INTEGER",
+            "ALTER TABLE answers ADD COLUMN passage TEXT",
+            # Superseded by the chain of turns (follows); old answers become one-turn conversations.
+            "ALTER TABLE answers DROP COLUMN previous_question",
+            "CREATE INDEX answers_latest ON answers (chat_id, thread_id, message_id)",
+            # Resets per forum topic: the table is rebuilt with (chat_id, thread_id) as its key.
+            """CREATE TABLE conversations_by_topic (
+                chat_id INTEGER NOT NULL,
+                thread_id INTEGER NOT NULL,
+                reset_after INTEGER NOT NULL,
+                reset_at TEXT NOT NULL,
+                PRIMARY KEY (chat_id, thread_id)
+            )""",
+            """INSERT INTO conversations_by_topic (chat_id, thread_id, reset_after, reset_at)
+                SELECT chat_id, 0, reset_after, reset_at FROM conversations""",
+            "DROP TABLE conversations",
+            "ALTER TABLE conversations_by_topic RENAME TO conversations",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -114,7 +151,6 @@ _MAX_INT = 2**63 - 1  # SQLite integers are 64-bit; a larger /remove number simp
 
 _ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
     a.id, a.title, a.text, a.language, a.source_name, a.source_url"""
-_ANSWER_COLUMNS = "chat_id, message_id, question, previous_question, question_message_id, asked_by_id, page"
 
 _INSERT_ARTICLE = """INSERT INTO articles
     (id, title, text, text_length, language, source_name, source_url, created_at)
@@ -143,23 +179,45 @@ _SAVE_SETTINGS = """INSERT INTO chat_settings (chat_id, include_default, everyon
         version = chat_settings.version + 1"""
 _LIBRARY_SIZE = """SELECT count(*), coalesce(sum(a.text_length), 0)
     FROM chat_articles ca JOIN articles a ON a.id = ca.article_id WHERE ca.chat_id = ?"""
-_SAVE_ANSWER = f"""INSERT INTO answers ({_ANSWER_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+_SAVE_ANSWER = f"""INSERT INTO answers ({ANSWER_COLUMNS}, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (chat_id, message_id) DO UPDATE SET
         question = excluded.question,
-        previous_question = excluded.previous_question,
         question_message_id = excluded.question_message_id,
         asked_by_id = excluded.asked_by_id,
+        thread_id = excluded.thread_id,
+        follows = excluded.follows,
+        declined = excluded.declined,
+        summary = excluded.summary,
+        article_id = excluded.article_id,
+        passage_start = excluded.passage_start,
+        passage_end = excluded.passage_end,
+        passage = excluded.passage,
         page = excluded.page"""
-_SELECT_ANSWER = f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?"
-_SELECT_ANSWER_TO = f"""SELECT {_ANSWER_COLUMNS} FROM answers
+_SELECT_ANSWER = f"SELECT {ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?"
+_SELECT_ANSWER_TO = f"""SELECT {ANSWER_COLUMNS} FROM answers
     WHERE chat_id = ? AND question_message_id = ? ORDER BY message_id DESC LIMIT 1"""
-_SELECT_LAST_ANSWER = f"""SELECT {_ANSWER_COLUMNS} FROM answers
-    WHERE chat_id = ?
-      AND message_id > coalesce((SELECT reset_after FROM conversations WHERE chat_id = ?), 0)
+_SELECT_LAST_ANSWER = f"""SELECT {ANSWER_COLUMNS} FROM answers
+    WHERE chat_id = ? AND thread_id = ? AND message_id > coalesce(
+        (SELECT reset_after FROM conversations WHERE chat_id = ? AND thread_id = ?), 0)
     ORDER BY message_id DESC LIMIT 1"""
-_RESET = """INSERT INTO conversations (chat_id, reset_after, reset_at)
-    SELECT ?, coalesce(max(message_id), 0), ? FROM answers WHERE chat_id = ?
-    ON CONFLICT (chat_id) DO UPDATE SET
+# The chain of answers that ends at one, walked back through `follows` (always an earlier
+# message: the walk cannot loop) for at most the number of turns asked for.
+_SELECT_CONVERSATION = f"""WITH RECURSIVE chain (depth, message_id, follows) AS (
+        SELECT 1, message_id, follows FROM answers WHERE chat_id = ? AND message_id = ?
+        UNION ALL
+        SELECT chain.depth + 1, a.message_id, a.follows
+        FROM chain JOIN answers a ON a.chat_id = ? AND a.message_id = chain.follows
+        WHERE chain.depth < ? AND a.message_id < chain.message_id
+    )
+    SELECT {", ".join(f"a.{column}" for column in ANSWER_COLUMNS.split(", "))}
+    FROM chain JOIN answers a ON a.chat_id = ? AND a.message_id = chain.message_id
+    ORDER BY chain.depth DESC"""
+# A reset forgets every answer of the topic up to reset_after (Telegram message ids grow within
+# a chat), so re-saving an old answer (paging it) cannot bring it back as the last one.
+_RESET = """INSERT INTO conversations (chat_id, thread_id, reset_after, reset_at)
+    SELECT ?, ?, coalesce(max(message_id), 0), ? FROM answers WHERE chat_id = ? AND thread_id = ?
+    ON CONFLICT (chat_id, thread_id) DO UPDATE SET
         reset_after = max(conversations.reset_after, excluded.reset_after),
         reset_at = excluded.reset_at"""
 _MARK_HANDLED = "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
@@ -297,17 +355,7 @@ class SQLiteStore:
     # --- conversations -----------------------------------------------------------------------------
     async def save_answer(self, record: AnswerRecord) -> None:
         """Insert or replace the record of the bot message (chat_id, message_id)."""
-        params = (
-            record.chat_id,
-            record.message_id,
-            record.question,
-            record.previous_question,
-            record.question_message_id,
-            record.asked_by_id,
-            record.page,
-            _timestamp(_now()),
-        )
-        await self._write(_execute, _SAVE_ANSWER, params)
+        await self._write(_execute, _SAVE_ANSWER, (*answer_params(record), _timestamp(_now())))
 
     async def answer(self, chat_id: int, message_id: int) -> AnswerRecord | None:
         """The record of the bot message (chat_id, message_id), if it is one of its answers."""
@@ -317,13 +365,23 @@ class SQLiteStore:
         """The latest answer the bot gave to the user's message ``question_message_id``."""
         return answer_from_row(await self._read(_fetchone, _SELECT_ANSWER_TO, (chat_id, question_message_id)))
 
-    async def last_answer(self, chat_id: int) -> AnswerRecord | None:
-        """The chat's latest answer since the last ``reset`` (for private-chat follow-ups)."""
-        return answer_from_row(await self._read(_fetchone, _SELECT_LAST_ANSWER, (chat_id, chat_id)))
+    async def last_answer(self, chat_id: int, thread_id: int = 0) -> AnswerRecord | None:
+        """The latest answer in the chat's forum topic ``thread_id`` (0: outside topics) since
+        its last ``reset``: the one a new question there follows."""
+        params = (chat_id, thread_id, chat_id, thread_id)
+        return answer_from_row(await self._read(_fetchone, _SELECT_LAST_ANSWER, params))
 
-    async def reset(self, chat_id: int) -> None:
-        """Forget the chat's conversation: the next question starts afresh."""
-        await self._write(_execute, _RESET, (chat_id, _timestamp(_now()), chat_id))
+    async def conversation(self, chat_id: int, message_id: int, turns: int) -> list[AnswerRecord]:
+        """The answer ``message_id`` and those it followed, back to at most ``turns`` records in
+        all, oldest first (empty if there is no such answer)."""
+        params = (chat_id, message_id, chat_id, turns, chat_id)
+        rows = await self._read(_fetchall, _SELECT_CONVERSATION, params)
+        return [record_from_row(row) for row in rows]
+
+    async def reset(self, chat_id: int, thread_id: int = 0) -> None:
+        """Forget the conversation of the chat's topic ``thread_id``: the next question there
+        starts afresh (replies to earlier answers still continue theirs)."""
+        await self._write(_execute, _RESET, (chat_id, thread_id, _timestamp(_now()), chat_id, thread_id))
 
     # --- delivery ------------------------------------------------------------------------------------
     async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:

@@ -18,8 +18,9 @@ _MESSAGE_KEYS = ("message", "edited_message", "channel_post", "edited_channel_po
 
 
 class ActionsMixin(ChatsMixin, UpdatesMixin):
-    """user, private_chat, group_chat, set_admins, send_text, edit_text, delete_message, send_document,
-    press_button, inline_query, choose_inline_result, expire_queries and raw_update."""
+    """user, private_chat, group_chat, forum_chat, create_topic, set_admins, send_text, edit_text,
+    delete_message, send_document, press_button, inline_query, choose_inline_result, expire_queries and
+    raw_update."""
 
     # -- the cast --------------------------------------------------------------------------------------
 
@@ -48,6 +49,26 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
             chat_id = -1001000000000 - number if type == "supergroup" else -4000000000 - number
         return dict(self._register_chat({"id": chat_id, "type": type, "title": title}))
 
+    def forum_chat(self, title: str, chat_id: int | None = None) -> dict:
+        """A supergroup with forum topics (``is_forum``); see :meth:`create_topic`."""
+        chat = self.group_chat(title, chat_id)
+        with self._cond:
+            self.chats[chat["id"]]["is_forum"] = True
+            return dict(self.chats[chat["id"]])
+
+    def create_topic(self, chat: dict, user: dict, name: str) -> dict:
+        """``user`` creates a forum topic: its service message (a ``forum_topic_created`` update),
+        whose message id is the topic's ``message_thread_id``. Pass it to send_text as ``topic``."""
+        with self._cond:
+            assert self.chats[chat["id"]].get("is_forum"), "topics exist in forum chats only"
+            message = self._new_message(
+                chat, user, None, forum_topic_created={"name": name, "icon_color": 7322096}
+            )
+            topic = {**message, "message_thread_id": message["message_id"], "is_topic_message": True}
+            self._replace_message(topic)
+            self._enqueue({"message": topic})
+            return self._snapshot(topic)
+
     def set_admins(self, chat: dict | int, admins: list[dict], creator: dict | None = None) -> None:
         """Make ``admins`` the administrators (and ``creator`` the owner) of a group; the bot's own
         user (``server.bot_user``) may be among them."""
@@ -63,9 +84,20 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
 
     # -- messages --------------------------------------------------------------------------------------
 
-    def send_text(self, chat: dict, user: dict, text: str, reply_to: dict | int | None = None) -> dict:
-        """``user`` sends ``text`` in ``chat``; commands, @mentions, URLs and hashtags get entities."""
-        return self._user_sends(chat, user, reply_to, text=text, entities=detect_entities(text))
+    def send_text(
+        self,
+        chat: dict,
+        user: dict,
+        text: str,
+        reply_to: dict | int | None = None,
+        topic: dict | None = None,
+    ) -> dict:
+        """``user`` sends ``text`` in ``chat`` (in the forum ``topic`` from create_topic, or in the
+        topic of the message it replies to); commands, @mentions, URLs and hashtags get entities."""
+        thread_id = topic["message_thread_id"] if topic is not None else None
+        return self._user_sends(
+            chat, user, reply_to, thread_id=thread_id, text=text, entities=detect_entities(text)
+        )
 
     def send_document(
         self,
@@ -113,14 +145,24 @@ class ActionsMixin(ChatsMixin, UpdatesMixin):
             assert self._message(*key) is not None, f"message {key} does not exist (deleted?)"
             self._delete_message(*key)
 
-    def _user_sends(self, chat: dict, user: dict, reply_to: dict | int | None, **content: object) -> dict:
+    def _user_sends(
+        self,
+        chat: dict,
+        user: dict,
+        reply_to: dict | int | None,
+        thread_id: int | None = None,
+        **content: object,
+    ) -> dict:
         with self._cond:
             self.users.setdefault(user["id"], user)
             target = None
             if reply_to is not None:
                 target = self._message(*message_key(reply_to, chat))
                 assert target is not None, f"reply_to message {reply_to!r} does not exist"
-            message = self._new_message(chat, user, target, **content)
+                assert thread_id is None or target.get("message_thread_id") == thread_id, (
+                    "a reply is in the topic of the message it replies to"
+                )
+            message = self._new_message(chat, user, target, thread_id, **content)
             self._enqueue({"message": message})
             return self._snapshot(message)
 

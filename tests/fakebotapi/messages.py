@@ -50,6 +50,7 @@ class MessagesMixin(FakeState):
             chat,
             self.bot_user,
             reply_to,
+            params.get("message_thread_id"),
             text=text,
             entities=entities,
             reply_markup=markup,
@@ -83,7 +84,9 @@ class MessagesMixin(FakeState):
         return True
 
     def _api_sendChatAction(self, params: dict) -> bool:
-        self._chat_or_error(params.get("chat_id"))
+        chat = self._chat_or_error(params.get("chat_id"))
+        if params.get("message_thread_id") is not None and not chat.get("is_forum"):
+            raise bad_request("message thread not found")
         if params.get("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
         return True

@@ -127,9 +127,16 @@ class FakeState:
 
     # -- messages --------------------------------------------------------------------------------------
 
-    def _new_message(self, chat: dict, sender: dict, reply_to: dict | None, **content: object) -> dict:
-        """Create and store a message with the next message id of the chat."""
+    def _new_message(
+        self, chat: dict, sender: dict, reply_to: dict | None, thread_id: int | None = None, **content: object
+    ) -> dict:
+        """Create and store a message with the next message id of the chat; in forum topic
+        ``thread_id``, or in the topic of the message it replies to."""
         chat = self._register_chat(chat)
+        if thread_id is None and reply_to is not None and reply_to.get("is_topic_message"):
+            thread_id = reply_to["message_thread_id"]  # a reply lands in the topic of what it replies to
+        if thread_id is not None and not chat.get("is_forum"):
+            raise bad_request("message thread not found")
         message_id = self._last_message_id.get(chat["id"], 0) + 1
         self._last_message_id[chat["id"]] = message_id
         message: dict = {
@@ -138,6 +145,11 @@ class FakeState:
             "date": int(time.time()),
             "chat": chat,
         }
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+            # As on Telegram, a message in a topic that replies to nothing else replies to the
+            # service message that created the topic.
+            reply_to = reply_to or self._message(chat["id"], thread_id)
         if reply_to is not None:
             # Telegram nests only one level of replies.
             message["reply_to_message"] = {k: v for k, v in reply_to.items() if k != "reply_to_message"}
