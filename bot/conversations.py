@@ -80,7 +80,8 @@ def answer_record(
     summary: bool = False,
 ) -> AnswerRecord:
     """The record of the bot's answer ``sent_id`` to ``message``: a turn of its conversation."""
-    top = answer.hits[0].passage if answer.hits and not answer.declined else None
+    # The turn's answer is where it stands: the quoted passage's sentence that answered.
+    top = answer.hits[0].focus if answer.hits and not answer.declined else None
     return AnswerRecord(
         chat_id=message.chat_id,
         message_id=sent_id,

@@ -131,6 +131,7 @@ class Hit(NamedTuple):
     score: float
     highlights: tuple[tuple[int, int], ...]  # spans of passage.article.text to emphasise
     citation: Citation
+    focus: Passage  # where the answer stands: the sentence with most of the highlights (else the passage)
 
 
 class Answer(NamedTuple):
@@ -325,7 +326,7 @@ class Index:
             lambda term: self.scorer.idf(term) or 0.0,
             k,
         )
-        hits = [Hit(passage, 1.0, (), cite(passage)) for passage in passages]
+        hits = [Hit(passage, 1.0, (), cite(passage), passage) for passage in passages]
         return Answer("", hits, not hits, 1.0 if hits else 0.0, about=article)
 
     def _hits(
@@ -355,7 +356,7 @@ class Index:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
             spans = highlights(passage.text, passage.start, question, article.language)
-            hits.append(Hit(passage, score, tuple(spans), cite(passage)))
+            hits.append(Hit(passage, score, tuple(spans), cite(passage), _focus(passage, paragraph, spans)))
         return hits
 
     def _quote(self, window: int) -> Passage:
@@ -599,6 +600,24 @@ class Index:
             near=near,
         )
         return confidence(question, evidence, top.text) * (lacks if question.bare else 1.0)
+
+
+def _focus(passage: Passage, paragraph: Paragraph, highlights: Sequence[tuple[int, int]]) -> Passage:
+    """The passage's sentence holding most of the highlighted characters (the first of equals),
+    or the passage when nothing is highlighted: what a later "when?" or "what happened next?"
+    takes as the place of the answer."""
+    if not highlights:
+        return passage
+    numbers = range(passage.first_sentence, passage.last_sentence + 1)
+    spans = paragraph.sentences
+
+    def lit(n: int) -> int:
+        start, end = spans[n - 1]
+        return sum(max(0, min(end, b) - max(start, a)) for a, b in highlights)
+
+    best = max(numbers, key=lambda n: (lit(n), -n))
+    start, end = spans[best - 1]
+    return Passage(passage.article, passage.paragraph, best, best, start, end)
 
 
 def _one_edit(word: str) -> set[str]:

@@ -101,11 +101,6 @@ async def test_a_summary_of_a_removed_article_says_so_when_paged(fake_api, tmp_p
     assert fake_api.message(summary)["text"] == summary["text"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the lead's index change: search() recognises questions about the article itself "
-    "and answers them with Answer.about set (today it finds nothing for them)",
-)
 async def test_what_is_this_article_about_is_answered_with_its_card(fake_api, tmp_path, alice, chat):
     async with running_bot(fake_api, tmp_path):
         reply = await ask(fake_api, chat, alice, "what is this article about?")

@@ -32,9 +32,9 @@ def expedition() -> Index:
 
 
 def answered(index: Index, question: str, history: list[Turn] | None = None) -> tuple[Answer, Turn]:
-    """The answer and the turn it makes, as the bot records it: the top passage and where it stands."""
+    """The answer and the turn it makes, as the bot records it: where the top hit's answer stands."""
     answer = index.search(question, history or [])
-    top = answer.hits[0].passage
+    top = answer.hits[0].focus
     return answer, Turn(question, top.text, top.article.id, top.start, top.end)
 
 
@@ -253,3 +253,11 @@ def test_without_the_rule_meaning_would_outvote_words(monkeypatch) -> None:
     monkeypatch.setattr(Index, "_meaning", far_in_meaning(index, "reservists"))
     monkeypatch.setattr(Index, "_sharing", lambda self, terms, indices: np.ones(len(indices), dtype=bool))
     assert "reservists" not in index.search("how many reservists?").hits[0].passage.text
+
+
+def test_an_answer_stands_at_its_sentence_with_the_highlights(seed_index) -> None:
+    hit = seed_index.search("how many reservists?").hits[0]
+    assert hit.focus.first_sentence == hit.focus.last_sentence
+    assert "300,000 reservists" in hit.focus.text and hit.focus.text in hit.passage.text
+    opening = seed_index.search("what happened?").hits[0]  # nothing to highlight: the whole passage
+    assert opening.focus == opening.passage
