@@ -126,7 +126,7 @@ async def post_init(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     store = open_store(settings.database_url, settings.data_dir)
     await store.open()
-    libraries = Libraries(store, settings.index_cache_size)
+    libraries = Libraries(store, settings.index_cache_bytes)
     libraries.default  # noqa: B018 - build the shared index now, not on the first question
     quotas = Quotas(settings.questions_per_minute_per_user, settings.questions_per_minute_per_chat)
     ingest = Ingest(application.bot, store, settings)
