@@ -104,6 +104,10 @@ class Ingest:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def join(self) -> None:
+        """Wait until the adds under way now are done."""
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
     async def submit(self, message: Message, request: Request) -> None:
         """Add what ``message`` asked for, in the background, after a reply that says it started."""
         chat_id = message.chat_id

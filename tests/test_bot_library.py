@@ -98,11 +98,15 @@ def bob(fake_api):
     return fake_api.user(2002, "Bob", "bob")
 
 
+def in_progress(text: str) -> bool:
+    return text in PROGRESS or text.startswith("Waiting my turn")
+
+
 async def outcome(fake_api, chat: dict, sent: dict) -> str:
     """The bot's last word on ``sent``: its progress message once edited, or its direct reply."""
     first = await fake_api.wait_for_bot_reply(chat, after=sent)
     done = await fake_api.wait_for(
-        lambda: (m := fake_api.message(first)) and m["text"] not in PROGRESS and m,
+        lambda: (m := fake_api.message(first)) and not in_progress(m["text"]) and m,
         what="the progress message to be edited into an outcome",
     )
     return done["text"]

@@ -30,6 +30,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from bot.reading import Source, prepare
 from bot.store import (
     AnswerRecord,
     ChatSettings,
@@ -244,6 +245,14 @@ async def test_each_chat_keeps_the_source_of_its_own_add(store: Store) -> None:
             expected.published,
         )
     assert (await store.remove_article(OTHER, 1)).article.source_name == "Forwarded from Bob"  # type: ignore[union-attr]
+
+
+async def test_an_article_read_with_nul_bytes_is_stored_alike(store: Store) -> None:
+    # PostgreSQL refuses NUL in text, SQLite keeps it: the lane takes it out on the way in.
+    prepared = prepare(Source("file", b"Nul\n\n" + b"Some words. " * 1000 + b"\x00The end.", "nul.txt"))
+    entry = await store.add_article(CHAT, prepared.article, "Ann", USER)
+    assert [e.article.text for e in await store.library(CHAT)] == [entry.article.text]
+    assert entry.article.text.endswith("Some words. The end.")
 
 
 async def test_adds_under_way_are_kept_until_ended(backend: Backend) -> None:
