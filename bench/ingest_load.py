@@ -134,12 +134,12 @@ def run(args: argparse.Namespace) -> None:
             alone = ask_in_turn(server, bystanders, args.seconds)
             cpu_alone = cpu_seconds(process.pid) - cpu
             name, content, mime = heavy(args.kind, site)
-            started, sent = time.perf_counter(), []
+            started = time.perf_counter()
             for room, user in adders:
                 if name:
-                    sent.append(server.send_document(room, user, name, content, mime, caption="/add"))
+                    server.send_document(room, user, name, content, mime, caption="/add")
                 else:
-                    sent.append(server.send_text(room, user, f"/add {content}"))
+                    server.send_text(room, user, f"/add {content}")
             beside = ask_in_turn(server, bystanders, args.seconds)
             ended = [m for room, _ in adders for m in server.bot_messages(room) if m["text"].startswith(END)]
             print(f"mode={args.mode} kind={args.kind} adds={args.adds} bystanders={args.bystanders}")

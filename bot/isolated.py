@@ -32,13 +32,12 @@ NICENESS = 10  # CFS then gives the bot's process ~9 parts of a shared core to a
 TOO_LONG = "That took too long to read: it is far too long or too complex for me."
 FAILED = "That is too big or too complex for me to read."
 
-_PRELOAD = ["bot.reading", "trafilatura", "pypdf"]
 _context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(["bot.reading", "trafilatura", "pypdf"])
 
 
 def start() -> None:
     """Start the server children are forked from (else the first job starts it, ~1 s)."""
-    _context.set_forkserver_preload(_PRELOAD)
     from multiprocessing import forkserver
 
     forkserver.ensure_running()
@@ -75,7 +74,6 @@ class _Child:
         self._killed = False
 
     def run(self) -> tuple[str, Any]:
-        _context.set_forkserver_preload(_PRELOAD)
         receiver, sender = _context.Pipe(duplex=False)
         process = _context.Process(
             target=_main, args=(sender, self._function, self._args, self._seconds), daemon=True
