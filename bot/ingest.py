@@ -203,7 +203,7 @@ def confirmation(entry: LibraryEntry, prepared: Prepared, chat_type: str) -> str
         f"({paragraphs} paragraph{'s' if paragraphs != 1 else ''})."
     ]
     if prepared.key_sentence:
-        lines.append(f"<i>{escape(prepared.key_sentence)}</i>")
+        lines.append(f"<blockquote>{escape(prepared.key_sentence)}</blockquote>")
     lines.append(f"Try: <code>{escape(example)}</code>")
     return "\n".join(lines)
 
