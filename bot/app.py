@@ -21,6 +21,7 @@ from telegram.ext import (
 from . import articles, commands, questions
 from .delivery import CONCURRENT_UPDATES, DeliveryApplication
 from .flood import Quotas
+from .ingest import Ingest
 from .library import Libraries
 from .sending import RateLimiter
 from .services import Services
@@ -127,16 +128,19 @@ async def post_init(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     store = open_store(settings.database_url, settings.data_dir)
     await store.open()
-    libraries = Libraries(store, settings.index_cache_size)
+    libraries = Libraries(store, settings.index_cache_bytes)
     libraries.default  # noqa: B018 - build the shared index now, not on the first question
     quotas = Quotas(settings.questions_per_minute_per_user, settings.questions_per_minute_per_chat)
-    application.bot_data["services"] = Services(settings, store, libraries, quotas)
+    ingest = Ingest(application.bot, store, settings)
+    application.bot_data["services"] = Services(settings, store, libraries, quotas, ingest)
+    await ingest.start()  # finishes the adds a stop interrupted
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
 
 
 async def post_shutdown(application: Application) -> None:
     if "services" in application.bot_data:
+        await application.bot_data["services"].ingest.close()
         await application.bot_data["services"].store.close()
 
 

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
-from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import Document, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, NetworkError
 from telegram.ext import ContextTypes
 
-from index import Article, ArticleError, default_article, parse_document
-from index.examples import example_question
-from index.reader import PDF_SUFFIXES, decode_text, parse_html, parse_markdown, parse_text
-from index.sentences import split_paragraphs
+from index import default_article
 
-from .fetch import FetchError, fetch
 from .formatting import escape, pack
-from .isolated import read_isolated
+from .ingest import Request
 from .services import services
 from .store import ChatSettings
 
@@ -52,20 +43,43 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     argument = _command_argument(message.text or "")
     replied = message.reply_to_message
-    if argument and (url := _link(argument)):
-        await _add(update, context, "Fetching the page…", _from_url(context, url))
-    elif argument:
-        await _add(update, context, "Reading…", _from_text(argument, message))
+    if argument:
+        await _add(update, context, _page_or_text(argument, message))
     elif replied is not None and replied.document is not None:
-        await _add(update, context, "Reading the file…", _from_document(context, replied.document))
+        await _add(update, context, _file(replied.document))
     elif replied is not None and (replied.text or replied.caption):
-        text = replied.text or replied.caption or ""
-        if url := _link(text):
-            await _add(update, context, "Fetching the page…", _from_url(context, url))
-        else:
-            await _add(update, context, "Reading…", _from_text(text, replied))
+        await _add(update, context, _page_or_text(replied.text or replied.caption or "", replied))
     else:
         await message.reply_html(ADD_USAGE)
+
+
+async def document_with_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file sent with the caption /add."""
+    caption = _CAPTION_ADD.match(update.effective_message.caption or "")
+    addressed_to = caption.group(1) if caption else None
+    if addressed_to and addressed_to.lower() != (context.bot.username or "").lower():
+        return  # "/add@OtherBot": another bot's command (CommandHandler checks this for text)
+    if not await _may_edit(update, context):
+        return
+    await _add(update, context, _file(update.effective_message.document))
+
+
+async def _add(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: dict[str, Any]) -> None:
+    """Hand the add to the ingestion lane, which replies with its progress and outcome."""
+    request = Request(
+        chat_type=update.effective_chat.type,
+        added_by=_display_name(update),
+        added_by_id=update.effective_user.id if update.effective_user else 0,
+        **asked,
+    )
+    await services(context).ingest.submit(update.effective_message, request)
+
+
+def _page_or_text(text: str, message: Message) -> dict[str, Any]:
+    """A link to fetch, if ``text`` is one; else the text itself, with where it was forwarded from."""
+    if url := _link(text):
+        return {"kind": "page", "url": url}
+    return {"kind": "text", "text": text, "source_name": _forwarded_from(message)}
 
 
 def _link(text: str) -> str | None:
@@ -77,111 +91,19 @@ def _link(text: str) -> str | None:
     return None
 
 
-async def document_with_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file sent with the caption /add."""
-    caption = _CAPTION_ADD.match(update.effective_message.caption or "")
-    addressed_to = caption.group(1) if caption else None
-    if addressed_to and addressed_to.lower() != (context.bot.username or "").lower():
-        return  # "/add@OtherBot": another bot's command (CommandHandler checks this for text)
-    if not await _may_edit(update, context):
-        return
-    await _add(
-        update, context, "Reading the file…", _from_document(context, update.effective_message.document)
-    )
-
-
-async def _add(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    progress: str,
-    reading: Coroutine[Any, Any, Article],
-) -> None:
-    """Show progress, read the article, check the limits, store it, confirm — or say why not."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    app = services(context)
-    status = await message.reply_text(progress)
-    try:
-        await _check_room(context, chat.id)  # before reading: a full library needs no download
-        article = await reading
-        await _check_room(context, chat.id, article)
-    except (ArticleError, FetchError) as error:
-        await status.edit_text(f"I couldn't add that: {escape(str(error))}")
-        return
-    except Exception:
-        # Logged here rather than re-raised: the error handler would add a second apology.
-        logger.exception("adding an article failed")
-        await status.edit_text("I couldn't add that: something went wrong on my side. Please try again.")
-        return
-    finally:
-        reading.close()  # never started when the library was full: no "never awaited" warning
-    entry = await app.store.add_article(chat.id, article, _display_name(update), user.id if user else 0)
-    paragraphs = len(split_paragraphs(article.text))
-    example = example_question(article)
-    prompt = example if chat.type == ChatType.PRIVATE else f"/ask {example}"
-    await status.edit_text(
-        f"Added <b>{escape(article.title)}</b> as article {entry.number} "
-        f"({paragraphs} paragraph{'s' if paragraphs != 1 else ''}).\n"
-        f"Try: <code>{escape(prompt)}</code>"
-    )
-
-
-async def _check_room(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, article: Article | None = None
-) -> None:
-    """Refuse when the chat's library is at its limits (MAX_ARTICLES_PER_CHAT, MAX_LIBRARY_CHARS)."""
-    settings = services(context).settings
-    count, chars = await services(context).store.library_size(chat_id)
-    if count >= settings.max_articles_per_chat:
-        raise ArticleError(
-            f"This chat's library is full ({count} articles). /remove one before adding another."
-        )
-    if article is not None and chars + len(article.text) > settings.max_library_chars:
-        raise ArticleError("This chat's library has no room for an article that long. /remove one first.")
-
-
-async def _from_url(context: ContextTypes.DEFAULT_TYPE, url: str) -> Article:
-    settings = services(context).settings
-    page = await fetch(url, max_bytes=settings.max_upload_bytes, allow_private=settings.allow_private_urls)
-    fallback_title = urlsplit(page.url).hostname or "Untitled"
-    if page.kind == "pdf":
-        return await read_isolated(page.body, f"{fallback_title}.pdf", page.url)
-    if page.kind == "html":  # bytes: trafilatura finds the page's own encoding
-        return await asyncio.to_thread(parse_html, page.body, page.url, fallback_title)
-    text = decode_text(page.body, page.charset)
-    if page.kind == "markdown":
-        return await asyncio.to_thread(parse_markdown, text, fallback_title, page.url)
-    return await asyncio.to_thread(parse_text, text, fallback_title, url=page.url)
-
-
-async def _from_text(text: str, message: Message) -> Article:
+def _forwarded_from(message: Message) -> str | None:
     origin = message.forward_origin
-    source = None
-    if origin is not None:
-        chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
-        user = getattr(origin, "sender_user", None)
-        source = (chat.title if chat else None) or (user.full_name if user else None)
-        source = source or getattr(origin, "sender_user_name", None)
-    return parse_text(text, "Pasted text", source_name=source)
+    if origin is None:
+        return None
+    chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
+    user = getattr(origin, "sender_user", None)
+    source = (chat.title if chat else None) or (user.full_name if user else None)
+    return source or getattr(origin, "sender_user_name", None)
 
 
-async def _from_document(context: ContextTypes.DEFAULT_TYPE, document: Document) -> Article:
-    limit = services(context).settings.max_upload_bytes
-    if document.file_size is not None and document.file_size > limit:
-        raise ArticleError(f"That file is too big ({document.file_size / 1024 / 1024:.1f} MB; the limit is "
-                           f"{limit / 1024 / 1024:.0f} MB).")  # fmt: skip
+def _file(document: Document) -> dict[str, Any]:
     name = document.file_name or _name_for(document.mime_type)
-    try:
-        file = await context.bot.get_file(document.file_id)
-        data = bytes(await file.download_as_bytearray())
-    except BadRequest as error:  # e.g. "file is too big" when Telegram did not say its size
-        raise ArticleError(f"Telegram wouldn't give me that file ({error.message}).") from None
-    except NetworkError:
-        raise ArticleError("I couldn't download that file from Telegram. Please try again.") from None
-    if len(data) > limit:
-        raise ArticleError("That file is too big.")
-    if Path(name).suffix.lower() in PDF_SUFFIXES:
-        return await read_isolated(data, name)  # pypdf's time and memory have no useful bound
-    return await asyncio.to_thread(parse_document, data, name)
+    return {"kind": "file", "file_id": document.file_id, "file_name": name, "file_size": document.file_size}
 
 
 def _name_for(mime_type: str | None) -> str:

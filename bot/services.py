@@ -8,6 +8,7 @@ from typing import cast
 from telegram.ext import ContextTypes
 
 from .flood import Quotas
+from .ingest import Ingest
 from .library import Libraries
 from .settings import Settings
 from .store import Store
@@ -19,6 +20,7 @@ class Services:
     store: Store
     libraries: Libraries
     quotas: Quotas
+    ingest: Ingest
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

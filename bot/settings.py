@@ -33,7 +33,7 @@ class Settings:
     max_library_chars: int = 10_000_000
     max_upload_bytes: int = 5 * 1024 * 1024
     group_editors: str = "admins"  # "admins" or "everyone": who may /add and /remove in groups
-    index_cache_size: int = 64
+    index_cache_bytes: int = 256 * 1024**2  # chat indexes kept in memory (a 10M-character library: ~200 MB)
     messages_per_second: float = 30  # Telegram's overall limit for a bot
     group_messages_per_minute: float = 20  # Telegram's limit per group
     private_chat_messages_per_second: float = 1  # Telegram's advice per private chat
@@ -94,7 +94,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_library_chars=_number(env, "MAX_LIBRARY_CHARS", Settings.max_library_chars),
         max_upload_bytes=_number(env, "MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
         group_editors=group_editors,
-        index_cache_size=_number(env, "INDEX_CACHE_SIZE", Settings.index_cache_size),
+        index_cache_bytes=_number(env, "INDEX_CACHE_BYTES", Settings.index_cache_bytes),
         messages_per_second=_number(env, "MESSAGES_PER_SECOND", Settings.messages_per_second, float),
         group_messages_per_minute=_number(
             env, "GROUP_MESSAGES_PER_MINUTE", Settings.group_messages_per_minute, float

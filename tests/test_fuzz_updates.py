@@ -271,6 +271,7 @@ class BotThread:
             async def process_update(update: object) -> None:  # Delivery calls it: note when done
                 try:
                     await handle(update)
+                    await application.bot_data["services"].ingest.join()  # an /add goes on after it
                 finally:
                     with self._changed:
                         self._handled.add(update.update_id)  # type: ignore[attr-defined]
@@ -283,7 +284,11 @@ class BotThread:
 
     def process(self, update: dict) -> None:
         """Handle one update right here (no polling), as Delivery would."""
-        self.call(self.application.process_update(Update.de_json(update, self.application.bot)))
+        self.call(self._process(Update.de_json(update, self.application.bot)))
+
+    async def _process(self, update: Update) -> None:
+        await self.application.process_update(update)
+        await self.application.bot_data["services"].ingest.join()  # an /add goes on in the background
 
     def wait_handled(self, update_id: int, timeout: float = 30) -> None:
         with self._changed:

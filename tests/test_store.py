@@ -30,9 +30,11 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from bot.reading import Source, prepare
 from bot.store import (
     AnswerRecord,
     ChatSettings,
+    PendingAdd,
     PostgresStore,
     SQLiteStore,
     Store,
@@ -219,6 +221,51 @@ async def test_same_article_in_two_chats_is_stored_once_and_chats_are_isolated(
     assert backend.query("SELECT id FROM articles") == [(b.id,)]  # a was in no chat any more
     await store.remove_article(OTHER, 1)
     assert count(backend, "articles") == 0
+
+
+async def test_each_chat_keeps_the_source_of_its_own_add(store: Store) -> None:
+    linked = replace(
+        article(1),
+        source_name="Example News",
+        source_url="https://example.com/1?token=SECRET",
+        author="Ann Writer",
+        published="2024-05-01",
+    )
+    pasted = replace(linked, source_name="Forwarded from Bob", source_url=None, author=None, published=None)
+    await store.add_article(CHAT, linked, "Ann", USER)
+    await store.add_article(OTHER, pasted, "Bob", 2)
+    again = await store.add_article(CHAT, pasted, "Ann", USER)  # already there: its own entry stays
+    [mine], [theirs] = await store.library(CHAT), await store.library(OTHER)
+    for entry, expected in ((mine, linked), (theirs, pasted), (again, linked)):
+        got = entry.article
+        assert (got.source_name, got.source_url, got.author, got.published) == (
+            expected.source_name,
+            expected.source_url,
+            expected.author,
+            expected.published,
+        )
+    assert (await store.remove_article(OTHER, 1)).article.source_name == "Forwarded from Bob"  # type: ignore[union-attr]
+
+
+async def test_an_article_read_with_nul_bytes_is_stored_alike(store: Store) -> None:
+    # PostgreSQL refuses NUL in text, SQLite keeps it: the lane takes it out on the way in.
+    prepared = prepare(Source("file", b"Nul\n\n" + b"Some words. " * 1000 + b"\x00The end.", "nul.txt"))
+    entry = await store.add_article(CHAT, prepared.article, "Ann", USER)
+    assert [e.article.text for e in await store.library(CHAT)] == [entry.article.text]
+    assert entry.article.text.endswith("Some words. The end.")
+
+
+async def test_adds_under_way_are_kept_until_ended(backend: Backend) -> None:
+    first, second = PendingAdd(CHAT, 5, 6, '{"kind": "page"}'), PendingAdd(OTHER, 5, 9, '{"kind": "text"}')
+    async with opened(backend.make()) as store:
+        assert await store.begin_add(first)
+        assert await store.begin_add(second)
+        assert not await store.begin_add(replace(first, status_message_id=7)), "one add per /add message"
+    async with opened(backend.make()) as store:  # a restart keeps them
+        assert await store.pending_adds() == [first, second]
+        await store.end_add(CHAT, 5)
+        await store.end_add(CHAT, 5)  # ending twice is fine
+        assert await store.pending_adds() == [second]
 
 
 @pytest.mark.parametrize("number", [0, -1, 3, 10**30])
@@ -444,10 +491,34 @@ async def test_opening_twice_and_concurrently_is_idempotent(backend: Backend) ->
         await second.close()  # closing twice is fine
 
 
+def add_as_version_3_did(
+    backend: Backend, chat_id: int, added: Article, by: str, by_id: int, at: str, *, stored: bool = True
+) -> None:
+    """Add ``added`` to a chat's library as bots up to schema version 3 did: the article row
+    (written by the chat that added it first, with that chat's source) and the chat's entry."""
+
+    def literal(value: str | None) -> str:
+        return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+    if stored:
+        backend.query(
+            "INSERT INTO articles (id, title, text, text_length, language, source_name, source_url, "
+            f"created_at) VALUES ({literal(added.id)}, {literal(added.title)}, {literal(added.text)}, "
+            f"{len(added.text)}, 'en', {literal(added.source_name)}, {literal(added.source_url)}, '{at}')"
+        )
+    backend.query(
+        "INSERT INTO chat_articles (chat_id, article_id, added_at, added_by, added_by_id) "
+        f"VALUES ({chat_id}, {literal(added.id)}, '{at}', {literal(by)}, {by_id})"
+    )
+    backend.query(
+        f"INSERT INTO chat_settings (chat_id, version) VALUES ({chat_id}, 1) ON CONFLICT DO NOTHING"
+    )
+
+
 async def test_a_version_1_database_is_migrated_keeping_its_data(backend: Backend) -> None:
     async with opened(backend.make(), schema_version=1) as old:
-        await old.add_article(CHAT, article(1), "Ann", USER)
         await old.mark_handled(7)
+    add_as_version_3_did(backend, CHAT, article(1), "Ann", USER, "2024-05-01T10:00:00.000000+00:00")
     assert backend.query(backend.version_sql)[0][0] == 1
     with pytest.raises((sqlite3.Error, psycopg.Error)):
         backend.query("SELECT count(*) FROM answers")  # not there yet at version 1
@@ -463,7 +534,6 @@ async def test_a_version_1_database_is_migrated_keeping_its_data(backend: Backen
 
 async def test_a_version_2_database_is_migrated_to_one_with_an_inbox(backend: Backend) -> None:
     async with opened(backend.make(), schema_version=2) as old:
-        await old.add_article(CHAT, article(1), "Ann", USER)
         # As a version-2 bot wrote it (today's save_answer writes columns version 2 lacks).
         backend.query(
             "INSERT INTO answers (chat_id, message_id, question, previous_question, question_message_id,"
@@ -471,6 +541,7 @@ async def test_a_version_2_database_is_migrated_to_one_with_an_inbox(backend: Ba
             " '2024-01-01 00:00:00+00')"
         )
         await old.mark_handled(7)  # a version-2 bot has no inbox to take it out of
+    add_as_version_3_did(backend, CHAT, article(1), "Ann", USER, "2024-05-01T10:00:00.000000+00:00")
     assert backend.query(backend.version_sql)[0][0] == 2
     with pytest.raises((sqlite3.Error, psycopg.Error)):
         backend.query("SELECT count(*) FROM inbox")  # not there yet at version 2
@@ -485,6 +556,27 @@ async def test_a_version_2_database_is_migrated_to_one_with_an_inbox(backend: Ba
         assert await store.inbox() == [payload(8)]
         await store.mark_handled(8)
         assert await store.inbox() == []
+
+
+async def test_a_version_3_database_moves_each_source_to_the_entry_of_the_chat_that_gave_it(
+    backend: Backend,
+) -> None:
+    secret = replace(article(1), source_url="https://example.com/1?token=SECRET")
+    async with opened(backend.make(), schema_version=3):
+        pass
+    # CHAT added it by link first; OTHER pasted the same text later, and used to see CHAT's link.
+    add_as_version_3_did(backend, CHAT, secret, "Ann", USER, "2024-05-01T10:00:00.000000+00:00")
+    add_as_version_3_did(backend, OTHER, secret, "Bob", 2, "2024-05-02T10:00:00.000000+00:00", stored=False)
+
+    async with opened(backend.make()) as store:
+        [mine] = await store.library(CHAT)
+        [theirs] = await store.library(OTHER)
+        assert (mine.article.source_name, mine.article.source_url) == (secret.source_name, secret.source_url)
+        assert (theirs.article.source_name, theirs.article.source_url) == (None, None)
+        assert theirs.article.text == secret.text and theirs.added_by == "Bob"
+    columns = backend.query("SELECT * FROM articles")
+    assert len(columns[0]) == 6, "the article row keeps no chat's source (id, title, text, …)"
+    assert "SECRET" not in repr(columns)
 
 
 async def test_a_database_from_a_newer_bot_is_refused(backend: Backend) -> None:

@@ -137,12 +137,13 @@ class LocalSite:
     /chain/N (N redirects, then /story), /loop, /loop-a ↔ /loop-b, /redirect?to=URL (302 there),
     /relative (Location: story), /no-location (302 without one), /gzip-bomb, /deflate-bomb,
     /bad-gzip, /brotli, /endless, /endless-chunked, /slow, /silent (never answers), /huge (declares
-    a gigabyte), /image.png, /archive.zip, /blob, /untyped, /no-article (boilerplate only); anything
-    else is a 404.
+    a gigabyte), /image.png, /archive.zip, /blob, /untyped, /no-article (boilerplate only), and the
+    ``pages`` a test adds; anything else is a 404.
     """
 
     def __init__(self) -> None:
         self.requests: list[str] = []
+        self.pages: dict[str, tuple[bytes, str]] = {}  # more routes: path → (body, content type)
         self.closing = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.site = self
@@ -196,6 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         self.site.requests.append(parts.path)
         route = _ROUTES.get(parts.path)
+        if parts.path in self.site.pages:
+            route = _page(*self.site.pages[parts.path])
         if route is None and parts.path.startswith("/chain/"):
             route = _chain
         try:

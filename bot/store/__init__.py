@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import AnswerRecord, ChatSettings, LibraryEntry, Store
+from .base import AnswerRecord, ChatSettings, LibraryEntry, PendingAdd, Store
 from .postgres import PostgresStore
 from .sqlite import SQLiteStore
 
@@ -17,6 +17,7 @@ __all__ = [
     "AnswerRecord",
     "ChatSettings",
     "LibraryEntry",
+    "PendingAdd",
     "PostgresStore",
     "SQLiteStore",
     "Store",

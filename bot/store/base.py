@@ -55,6 +55,16 @@ class AnswerRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingAdd:
+    """An /add under way: kept until it is done, so that a restart finishes it."""
+
+    chat_id: int
+    message_id: int  # the /add message (one add per message)
+    status_message_id: int  # the bot's progress message, edited as the add goes on
+    request: str  # what to add, as JSON (bot.ingest.Request)
+
+
+@dataclass(frozen=True, slots=True)
 class ChatSettings:
     include_default: bool = True  # the built-in article stays in the library
     everyone_can_edit: bool = False  # groups: members other than admins may /add and /remove
@@ -87,6 +97,15 @@ class Store(Protocol):
         """(articles, total characters) of the chat's own library, for the per-chat limits."""
 
     async def settings(self, chat_id: int) -> ChatSettings: ...
+
+    async def begin_add(self, add: PendingAdd) -> bool:
+        """Record an add under way; False when that /add message has one already."""
+
+    async def pending_adds(self) -> list[PendingAdd]:
+        """The adds under way, oldest first (at start-up: those a stop interrupted)."""
+
+    async def end_add(self, chat_id: int, message_id: int) -> None:
+        """The add is done (added or refused): forget it."""
 
     async def save_settings(self, chat_id: int, settings: ChatSettings) -> None: ...
 
@@ -125,7 +144,14 @@ class Store(Protocol):
         """Record the update handled and take it out of the inbox, atomically; prunes old records."""
 
 
-# --- rows → values (both backends' rows are read by column name) --------------------------------------
+# --- values → rows → values (both backends' rows are read by column name) -----------------------------
+def entry_metadata(article: Article) -> tuple[str | None, ...]:
+    """What the chat's entry keeps of an article it added: where it came from, who wrote it
+    and when. Per entry, not per article: chats that add the same text from different places
+    each keep their own (and never see another chat's link)."""
+    return article.source_name, article.source_url, article.author, article.published
+
+
 def entry_from_row(row: Any, number: int, added_at: datetime) -> LibraryEntry:
     """A library entry from a row of chat_articles joined with articles."""
     article = Article(
@@ -134,6 +160,8 @@ def entry_from_row(row: Any, number: int, added_at: datetime) -> LibraryEntry:
         language=row["language"],
         source_name=row["source_name"],
         source_url=row["source_url"],
+        author=row["author"],
+        published=row["published"],
         id=row["id"],
     )
     return LibraryEntry(number, article, added_at, row["added_by"], row["added_by_id"])

@@ -26,9 +26,11 @@ from .base import (
     AnswerRecord,
     ChatSettings,
     LibraryEntry,
+    PendingAdd,
     answer_from_row,
     answer_params,
     entry_from_row,
+    entry_metadata,
     record_from_row,
 )
 
@@ -128,6 +130,26 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
                 DROP CONSTRAINT conversations_pkey, ADD PRIMARY KEY (chat_id, thread_id)""",
         ),
     ),
+    (
+        5,  # where an article came from belongs to the chat that added it; adds under way
+        (
+            """ALTER TABLE chat_articles ADD COLUMN source_name TEXT, ADD COLUMN source_url TEXT,
+                ADD COLUMN author TEXT, ADD COLUMN published TEXT""",  # published: an ISO date
+            # The entry that first stored the article (same timestamp) is the one whose link the
+            # article row kept; other chats' entries get none rather than that chat's link.
+            """UPDATE chat_articles ca SET source_name = a.source_name, source_url = a.source_url
+                FROM articles a WHERE a.id = ca.article_id AND a.created_at = ca.added_at""",
+            "ALTER TABLE articles DROP COLUMN source_name, DROP COLUMN source_url",
+            """CREATE TABLE pending_adds (
+                chat_id BIGINT NOT NULL,
+                message_id BIGINT NOT NULL,  -- the /add message
+                status_message_id BIGINT NOT NULL,  -- the bot's progress message, edited as it goes
+                request TEXT NOT NULL,  -- what to add, as JSON (bot.ingest.Request)
+                created_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (chat_id, message_id)
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -149,7 +171,7 @@ _LOCK_MIGRATIONS = "SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(current_s
 _TRY_LOCK_PRUNE = "SELECT pg_try_advisory_xact_lock(%s, %s) AS locked"
 
 _ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
-    a.id, a.title, a.text, a.language, a.source_name, a.source_url"""
+    ca.source_name, ca.source_url, ca.author, ca.published, a.id, a.title, a.text, a.language"""
 
 _ENSURE_CHAT = "INSERT INTO chat_settings (chat_id) VALUES (%s) ON CONFLICT (chat_id) DO NOTHING"
 _LOCK_CHAT = "SELECT 1 FROM chat_settings WHERE chat_id = %s FOR UPDATE"
@@ -157,12 +179,12 @@ _BUMP_VERSION = "UPDATE chat_settings SET version = version + 1 WHERE chat_id = 
 # DO UPDATE (not DO NOTHING) so the article row stays locked until this transaction commits: a
 # concurrent remove in another chat then waits before deciding the article is an orphan, and if
 # that remove deleted it first, ON CONFLICT retries and inserts it afresh.
-_UPSERT_ARTICLE = """INSERT INTO articles
-    (id, title, text, text_length, language, source_name, source_url, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+_UPSERT_ARTICLE = """INSERT INTO articles (id, title, text, text_length, language, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
     ON CONFLICT (id) DO UPDATE SET title = articles.title"""
-_INSERT_ENTRY = """INSERT INTO chat_articles (chat_id, article_id, added_at, added_by, added_by_id)
-    VALUES (%s, %s, %s, %s, %s)
+_INSERT_ENTRY = """INSERT INTO chat_articles
+    (chat_id, article_id, added_at, added_by, added_by_id, source_name, source_url, author, published)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (chat_id, article_id) DO NOTHING
     RETURNING seq"""
 _SELECT_ENTRY = f"""SELECT {_ENTRY_COLUMNS},
@@ -184,6 +206,11 @@ _SAVE_SETTINGS = """INSERT INTO chat_settings (chat_id, include_default, everyon
         include_default = EXCLUDED.include_default,
         everyone_can_edit = EXCLUDED.everyone_can_edit,
         version = chat_settings.version + 1"""
+_BEGIN_ADD = """INSERT INTO pending_adds (chat_id, message_id, status_message_id, request, created_at)
+    VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"""
+_SELECT_PENDING_ADDS = """SELECT chat_id, message_id, status_message_id, request FROM pending_adds
+    ORDER BY created_at, chat_id, message_id"""
+_END_ADD = "DELETE FROM pending_adds WHERE chat_id = %s AND message_id = %s"
 _SAVE_ANSWER = f"""INSERT INTO answers ({ANSWER_COLUMNS}, created_at)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (chat_id, message_id) DO UPDATE SET
@@ -338,22 +365,10 @@ class PostgresStore:
         now = _now()
         async with self._transaction() as conn:
             await _lock_chat(conn, chat_id, create=True)
-            await conn.execute(
-                _UPSERT_ARTICLE,
-                (
-                    article.id,
-                    article.title,
-                    article.text,
-                    len(article.text),
-                    article.language,
-                    article.source_name,
-                    article.source_url,
-                    now,
-                ),
-            )
-            inserted = await (
-                await conn.execute(_INSERT_ENTRY, (chat_id, article.id, now, added_by, added_by_id))
-            ).fetchone()
+            row = (article.id, article.title, article.text, len(article.text), article.language, now)
+            await conn.execute(_UPSERT_ARTICLE, row)
+            entry = (chat_id, article.id, now, added_by, added_by_id, *entry_metadata(article))
+            inserted = await (await conn.execute(_INSERT_ENTRY, entry)).fetchone()
             if inserted is not None:  # adding it again changes nothing, not even the version
                 await conn.execute(_BUMP_VERSION, (chat_id,))
             row = await (await conn.execute(_SELECT_ENTRY, (chat_id, article.id))).fetchone()
@@ -409,6 +424,26 @@ class PostgresStore:
     async def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
         """Replace the chat's settings (changes its library_version)."""
         await self._execute(_SAVE_SETTINGS, (chat_id, settings.include_default, settings.everyone_can_edit))
+
+    # --- adds under way -----------------------------------------------------------------------------
+    async def begin_add(self, add: PendingAdd) -> bool:
+        """Record an add under way; False when that /add message has one already."""
+        params = (add.chat_id, add.message_id, add.status_message_id, add.request, _now())
+        async with self._connection() as conn:
+            return (await conn.execute(_BEGIN_ADD, params)).rowcount > 0
+
+    async def pending_adds(self) -> list[PendingAdd]:
+        """The adds under way, oldest first (at start-up: those a stop interrupted)."""
+        async with self._connection() as conn:
+            rows = await (await conn.execute(_SELECT_PENDING_ADDS)).fetchall()
+        return [
+            PendingAdd(row["chat_id"], row["message_id"], row["status_message_id"], row["request"])
+            for row in rows
+        ]
+
+    async def end_add(self, chat_id: int, message_id: int) -> None:
+        """The add is done (added or refused): forget it."""
+        await self._execute(_END_ADD, (chat_id, message_id))
 
     # --- conversations -----------------------------------------------------------------------------
     async def save_answer(self, record: AnswerRecord) -> None:

@@ -29,9 +29,11 @@ from .base import (
     AnswerRecord,
     ChatSettings,
     LibraryEntry,
+    PendingAdd,
     answer_from_row,
     answer_params,
     entry_from_row,
+    entry_metadata,
     record_from_row,
 )
 from .batches import ALONE, READ, WRITE, BatchingThread
@@ -141,6 +143,30 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             "ALTER TABLE conversations_by_topic RENAME TO conversations",
         ),
     ),
+    (
+        5,  # where an article came from belongs to the chat that added it; adds under way
+        (
+            "ALTER TABLE chat_articles ADD COLUMN source_name TEXT",
+            "ALTER TABLE chat_articles ADD COLUMN source_url TEXT",
+            "ALTER TABLE chat_articles ADD COLUMN author TEXT",
+            "ALTER TABLE chat_articles ADD COLUMN published TEXT",  # an ISO date
+            # The entry that first stored the article (same timestamp) is the one whose link the
+            # article row kept; other chats' entries get none rather than that chat's link.
+            """UPDATE chat_articles SET (source_name, source_url) = (
+                SELECT a.source_name, a.source_url FROM articles a
+                WHERE a.id = chat_articles.article_id AND a.created_at = chat_articles.added_at)""",
+            "ALTER TABLE articles DROP COLUMN source_name",
+            "ALTER TABLE articles DROP COLUMN source_url",
+            """CREATE TABLE pending_adds (
+                chat_id INTEGER NOT NULL,
+                message_id INTEGER NOT NULL,  -- the /add message
+                status_message_id INTEGER NOT NULL,  -- the bot's progress message, edited as it goes
+                request TEXT NOT NULL,  -- what to add, as JSON (bot.ingest.Request)
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (chat_id, message_id)
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -150,14 +176,14 @@ PRUNE_EVERY = 1000  # mark_handled calls between prunes
 _MAX_INT = 2**63 - 1  # SQLite integers are 64-bit; a larger /remove number simply has no entry
 
 _ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
-    a.id, a.title, a.text, a.language, a.source_name, a.source_url"""
+    ca.source_name, ca.source_url, ca.author, ca.published, a.id, a.title, a.text, a.language"""
 
-_INSERT_ARTICLE = """INSERT INTO articles
-    (id, title, text, text_length, language, source_name, source_url, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+_INSERT_ARTICLE = """INSERT INTO articles (id, title, text, text_length, language, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING"""
-_INSERT_ENTRY = """INSERT INTO chat_articles (chat_id, article_id, added_at, added_by, added_by_id)
-    VALUES (?, ?, ?, ?, ?)
+_INSERT_ENTRY = """INSERT INTO chat_articles
+    (chat_id, article_id, added_at, added_by, added_by_id, source_name, source_url, author, published)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (chat_id, article_id) DO NOTHING"""
 _SELECT_ENTRY = f"""SELECT {_ENTRY_COLUMNS},
     (SELECT count(*) FROM chat_articles c2 WHERE c2.chat_id = ca.chat_id AND c2.seq <= ca.seq) AS number
@@ -179,6 +205,11 @@ _SAVE_SETTINGS = """INSERT INTO chat_settings (chat_id, include_default, everyon
         version = chat_settings.version + 1"""
 _LIBRARY_SIZE = """SELECT count(*), coalesce(sum(a.text_length), 0)
     FROM chat_articles ca JOIN articles a ON a.id = ca.article_id WHERE ca.chat_id = ?"""
+_BEGIN_ADD = """INSERT INTO pending_adds (chat_id, message_id, status_message_id, request, created_at)
+    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"""
+_SELECT_PENDING_ADDS = """SELECT chat_id, message_id, status_message_id, request FROM pending_adds
+    ORDER BY created_at, chat_id, message_id"""
+_END_ADD = "DELETE FROM pending_adds WHERE chat_id = ? AND message_id = ?"
 _SAVE_ANSWER = f"""INSERT INTO answers ({ANSWER_COLUMNS}, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (chat_id, message_id) DO UPDATE SET
@@ -352,6 +383,21 @@ class SQLiteStore:
             _execute, _SAVE_SETTINGS, (chat_id, settings.include_default, settings.everyone_can_edit)
         )
 
+    # --- adds under way -----------------------------------------------------------------------------
+    async def begin_add(self, add: PendingAdd) -> bool:
+        """Record an add under way; False when that /add message has one already."""
+        params = (add.chat_id, add.message_id, add.status_message_id, add.request, _timestamp(_now()))
+        return await self._write(_inserted, _BEGIN_ADD, params)
+
+    async def pending_adds(self) -> list[PendingAdd]:
+        """The adds under way, oldest first (at start-up: those a stop interrupted)."""
+        rows = await self._read(_fetchall, _SELECT_PENDING_ADDS, ())
+        return [PendingAdd(*row) for row in rows]
+
+    async def end_add(self, chat_id: int, message_id: int) -> None:
+        """The add is done (added or refused): forget it."""
+        await self._write(_execute, _END_ADD, (chat_id, message_id))
+
     # --- conversations -----------------------------------------------------------------------------
     async def save_answer(self, record: AnswerRecord) -> None:
         """Insert or replace the record of the bot message (chat_id, message_id)."""
@@ -463,20 +509,10 @@ def _add_article(
 ) -> LibraryEntry:
     now = _timestamp(_now())
     conn.execute(_ENSURE_CHAT, (chat_id,))
-    conn.execute(
-        _INSERT_ARTICLE,
-        (
-            article.id,
-            article.title,
-            article.text,
-            len(article.text),
-            article.language,
-            article.source_name,
-            article.source_url,
-            now,
-        ),
-    )
-    if conn.execute(_INSERT_ENTRY, (chat_id, article.id, now, added_by, added_by_id)).rowcount:
+    row = (article.id, article.title, article.text, len(article.text), article.language, now)
+    conn.execute(_INSERT_ARTICLE, row)
+    entry = (chat_id, article.id, now, added_by, added_by_id, *entry_metadata(article))
+    if conn.execute(_INSERT_ENTRY, entry).rowcount:
         conn.execute(_BUMP_VERSION, (chat_id,))  # adding it again changes nothing, not even the version
     row = conn.execute(_SELECT_ENTRY, (chat_id, article.id)).fetchone()
     return _entry(row, row["number"])
@@ -520,6 +556,10 @@ def _unique(updates: Sequence[tuple[int, int | None, str]]) -> list[tuple[int, i
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
     conn.execute(sql, params)
+
+
+def _inserted(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> bool:
+    return conn.execute(sql, params).rowcount > 0
 
 
 def _fetchone(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
