@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.error import InvalidToken
 
 from .app import build_application
-from .delivery import run_polling
 from .logs import setup_logging
+from .polling import run_polling
 from .settings import SettingsError, load_settings
 
 

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakebotapi import FakeBotAPI
+from tests.test_store import backend, store  # noqa: F401 - both backends, for every test file of the store
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from bot.flood import SLOW_DOWN
 from bot.settings import SettingsError, load_settings
 from bot.store import DEFAULT_FILE_NAME
 from tests.botharness import running_bot
-from tests.fakebotapi import DEFAULT_TOKEN, FakeBotAPI
+from tests.fakebotapi import DEFAULT_TOKEN, Call, FakeBotAPI
 from tests.test_bot_process import ROOT, bot_env, free_port
 
 HELP_MARK = "/help — this message"  # in the help text of private chats and of groups
@@ -270,7 +270,7 @@ def least_pause(method: str, kind: str) -> float:
     if kind == "too_many_requests":
         return 1.0  # retry_after
     waited = hold_seconds(method) - 0.5 if kind == "timeout" else 0.0
-    return waited + 0.5  # the first back-off (bot.delivery, bot.sending)
+    return waited + 0.5  # the first back-off (bot.polling, bot.sending)
 
 
 def test_the_request_time_out_is_configurable_and_applies_to_polls_and_sends():
@@ -451,8 +451,12 @@ def test_chaos_1000_questions_50_chats_faults_and_two_kills(tmp_path, fake_api):
 
 
 # --- floods -------------------------------------------------------------------------------------------------
+def sent_calls(fake: FakeBotAPI, chat: dict) -> list[Call]:
+    return [c for c in fake.calls("sendMessage") if c.ok and c.params.get("chat_id") == chat["id"]]
+
+
 def sent_times(fake: FakeBotAPI, chat: dict) -> list[float]:
-    return [c.time for c in fake.calls("sendMessage") if c.ok and c.params.get("chat_id") == chat["id"]]
+    return [call.time for call in sent_calls(fake, chat)]
 
 
 async def test_a_flooding_user_gets_one_slow_down_then_every_answer_at_the_chat_pace(fake_api, tmp_path):
@@ -466,8 +470,8 @@ async def test_a_flooding_user_gets_one_slow_down_then_every_answer_at_the_chat_
             if number == 50:
                 asked_at = time.time()
                 bystander.ask(fake_api, "who is Andriy Yusov?")
-        await fake_api.wait_for_bot_replies(bystander.chat, timeout=10)
-        answered_in = fake_api.calls("sendMessage")[-1].time - asked_at
+        [answer] = await fake_api.wait_for(lambda: sent_calls(fake_api, bystander.chat), timeout=10)
+        answered_in = answer.time - asked_at
         flood_done = await fake_api.wait_for(
             lambda: len(fake_api.bot_messages(flooder.chat)) >= 101, timeout=30, what="101 messages"
         )
@@ -507,8 +511,9 @@ async def test_a_flooded_group_gets_one_slow_down_and_stays_within_its_limit_per
             fake_api.send_text(group, members[number % 2], f"/ask how many reservists? #{number}")
         asked_at = time.time()
         fake_api.send_text(quiet_group, quiet_user, "/ask who is Andriy Yusov?")
-        await fake_api.wait_for_bot_replies(quiet_group, timeout=10)
-        answered_in = fake_api.calls("sendMessage")[-1].time - asked_at
+        # The fake shows a message before it records the call: wait for the call.
+        [answer] = await fake_api.wait_for(lambda: sent_calls(fake_api, quiet_group), timeout=10)
+        answered_in = answer.time - asked_at
         await fake_api.wait_for(
             lambda: len(fake_api.bot_messages(group)) >= 13, timeout=30, what="13 messages"
         )

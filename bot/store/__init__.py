@@ -9,17 +9,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import AnswerRecord, ChatSettings, LibraryEntry, Store
+from .base import AnswerRecord, ChatSettings, Finished, InboxRow, LibraryEntry, Store, StoreUnavailable
 from .postgres import PostgresStore
 from .sqlite import SQLiteStore
 
 __all__ = [
     "AnswerRecord",
     "ChatSettings",
+    "Finished",
+    "InboxRow",
     "LibraryEntry",
     "PostgresStore",
     "SQLiteStore",
     "Store",
+    "StoreUnavailable",
     "open_store",
 ]
 
