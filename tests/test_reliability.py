@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,21 +56,50 @@ QUESTIONS = [
 
 # --- the bot as a process -----------------------------------------------------------------------------------
 class BotProcess:
-    """``python -m bot`` (or a bootstrap script) against the fake; its output goes to a file,
-    never to a pipe that a chatty bot could fill and block on."""
+    """``python -m bot`` (or a bootstrap script) against the fake. A thread copies its output to
+    a file as it comes (a chatty bot never blocks on a full pipe), so that a test can wait for
+    a line without polling."""
 
-    def __init__(self, env: dict[str, str], log: Path, script: str | None = None):
-        self.env, self.log, self.script = env, log, script
+    def __init__(self, env: dict[str, str], log: Path, script: str | None = None, **popen: Any):
+        self.env, self.log, self.script, self.popen = env, log, script, popen
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader: threading.Thread | None = None
 
     def start(self) -> None:
         command = [sys.executable, "-c", self.script] if self.script else [sys.executable, "-m", "bot"]
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(
-                command, env=self.env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
-            )
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **self.popen
+        )
+        self._reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
         self.starts += 1
+
+    def _read(self, stream: Any) -> None:
+        with self.log.open("ab") as copy:
+            for line in stream:
+                copy.write(line)
+                copy.flush()
+                with self._changed:
+                    self._lines.append(line.decode(errors="replace"))
+                    self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for_output(self, text: str, count: int = 1, timeout: float = 30) -> None:
+        """Wait until ``count`` lines of output contain ``text``."""
+
+        def seen() -> bool:
+            return sum(text in line for line in self._lines) >= count
+
+        with self._changed:
+            if (
+                not self._changed.wait_for(lambda: seen() or not self._reader.is_alive(), timeout)
+                or not seen()
+            ):
+                raise AssertionError(f"no {text!r} ×{count} in the output: {''.join(self._lines)[-3000:]}")
 
     def kill(self) -> None:
         """kill -9: no clean-up, no last words."""
@@ -79,6 +109,7 @@ class BotProcess:
     def reap(self) -> None:
         assert self.process is not None
         self.process.wait(timeout=10)
+        self._finish_reading()
 
     def stop(self) -> int:
         """Ctrl-C, as an operator would; the exit status."""
@@ -91,12 +122,19 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
             raise AssertionError("the bot did not stop within 30 s of SIGINT") from None
+        finally:
+            self._finish_reading()
 
     def close(self) -> None:
         """Kill it if it still runs (a test that failed half-way)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._finish_reading()
+
+    def _finish_reading(self) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout=10)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
