@@ -195,7 +195,7 @@ pending_at_kills: list[int] = []  # questions asked and not yet answered at each
 
 def play(
     fake: FakeBotAPI,
-    bot: BotProcess,
+    bots: BotProcess | list[BotProcess],
     askers: list[Asker],
     per_chat: int,
     kill_at: list[int],
@@ -203,17 +203,19 @@ def play(
     timeout: float,
 ) -> list[dict]:
     """Ask ``per_chat`` questions in every chat, round robin, keeping at most ``window`` of them
-    unanswered; kill -9 the bot as soon as the answers seen reach each count of ``kill_at``, then
-    restart it. Returns the questions asked (Messages)."""
+    unanswered; kill -9 a bot (each in turn) as soon as the answers seen reach each count of
+    ``kill_at``, then restart it. Returns the questions asked (Messages)."""
+    bots = bots if isinstance(bots, list) else [bots]
     total = per_chat * len(askers)
     asked: list[dict] = []
     pending_at_kills.clear()
     answers = AnswerCounter(fake)
     deadline = time.monotonic() + timeout
-    for target in [*kill_at, None]:
+    for kills, target in enumerate([*kill_at, None]):
+        bot = bots[kills % len(bots)]
         while True:
 
-            def next_step(target: int | None = target) -> str | None:
+            def next_step(target: int | None = target, bot: BotProcess = bot) -> str | None:
                 seen = answers()
                 if target is not None and seen >= target:
                     bot.kill()  # here, under the fake's lock: no answer gets stored in between
@@ -237,8 +239,10 @@ def play(
     return asked
 
 
-def finish(fake: FakeBotAPI, bot: BotProcess, askers: list[Asker], timeout: float) -> None:
-    """Send /help in every chat, wait for every help, and stop the bot (see the module doc)."""
+def finish(
+    fake: FakeBotAPI, bots: BotProcess | list[BotProcess], askers: list[Asker], timeout: float
+) -> None:
+    """Send /help in every chat, wait for every help, and stop the bots (see the module doc)."""
     barriers = [(asker, fake.send_text(asker.chat, asker.user, "/help")) for asker in askers]
 
     def helped(asker: Asker, barrier: dict) -> bool:
@@ -248,7 +252,8 @@ def finish(fake: FakeBotAPI, bot: BotProcess, askers: list[Asker], timeout: floa
         )
 
     fake.wait_until(lambda: all(helped(*b) for b in barriers), timeout=timeout, what="/help in every chat")
-    assert bot.stop() == 0, bot.output()[-3000:]
+    for bot in bots if isinstance(bots, list) else [bots]:
+        assert bot.stop() == 0, bot.output()[-3000:]
 
 
 @dataclasses.dataclass
@@ -258,23 +263,29 @@ class Tally:
     duplicated: int
     apologies: int
     inbox_left: int
+    out_of_order: int = 0  # answers that came before the answer to an earlier question of the chat
 
 
-def tally(fake: FakeBotAPI, askers: list[Asker], asked: list[dict], database: Path) -> Tally:
-    """Match every answer the fake holds to its question (see the module doc) and count."""
+def sqlite_records(database: Path) -> tuple[dict[tuple[int, int], int], int]:
+    """The bot's answer records, (chat, answer message) → question message, and the inbox's size."""
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
         records = {
-            (chat_id, message_id): question_id
-            for chat_id, message_id, question_id in db.execute(
-                "SELECT chat_id, message_id, question_message_id FROM answers"
-            )
+            (c, m): q
+            for c, m, q in db.execute("SELECT chat_id, message_id, question_message_id FROM answers")
         }
-        inbox_left = db.execute("SELECT count(*) FROM inbox").fetchone()[0]
+        return records, db.execute("SELECT count(*) FROM inbox").fetchone()[0]
+
+
+def tally(
+    fake: FakeBotAPI, askers: list[Asker], asked: list[dict], database: Path | tuple[dict, int]
+) -> Tally:
+    """Match every answer the fake holds to its question (see the module doc) and count."""
+    records, inbox_left = sqlite_records(database) if isinstance(database, Path) else database
     questions = {(m["chat"]["id"], m["message_id"]) for m in asked}
     answers: Counter[tuple[int, int]] = Counter()
-    unmatched = apologies = 0
+    unmatched = apologies = out_of_order = 0
     for asker in askers:
-        chat_id = asker.chat["id"]
+        chat_id, latest = asker.chat["id"], 0
         for message in fake.bot_messages(asker.chat):
             text = message.get("text", "")
             if HELP_MARK in text:
@@ -285,12 +296,15 @@ def tally(fake: FakeBotAPI, askers: list[Asker], asked: list[dict], database: Pa
             quoted = (message.get("reply_to_message") or {}).get("message_id")
             question = quoted or records.get((chat_id, message["message_id"]))
             if (chat_id, question) in questions:
+                if answers[(chat_id, question)] == 0:  # a repeat comes right after its first
+                    out_of_order += question < latest
+                    latest = max(latest, question)
                 answers[(chat_id, question)] += 1
             else:
                 unmatched += 1  # sent, then killed before it was recorded: answered again since
     lost = sum(1 for question in questions if answers[question] == 0)
     duplicated = sum(n - 1 for n in answers.values() if n > 1) + unmatched
-    return Tally(len(questions), lost, duplicated, apologies, inbox_left)
+    return Tally(len(questions), lost, duplicated, apologies, inbox_left, out_of_order)
 
 
 # --- faults, in process -------------------------------------------------------------------------------------
