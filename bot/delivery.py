@@ -13,7 +13,8 @@ flooding chat, or a slow /add, never holds up the others. Processes sharing a st
 behind a load balancer, on PostgreSQL) share the lanes: a process holds a lane while updates
 wait in it, under a lease it renews, lets it go once it is empty, and a lane whose holder died
 (kill -9) is taken over when the lease runs out. While the store fails, deliveries pause
-(``bot.storewatch``) and nothing more is confirmed to Telegram.
+(``bot.storewatch``) and nothing more is confirmed to Telegram. A handler that fails on the
+network or the store is tried again later (``bot.serving.DeliveryApplication``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,9 @@ import contextlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application
 
 from .owners import is_dead, process_owner
@@ -48,35 +47,9 @@ UPKEEP_SECONDS = 2.0  # how often leases are renewed and abandoned lanes looked 
 CLAIMS_PER_UPKEEP = 1000
 _PARSED_KEPT = 10_000  # parsed updates kept for their handling, at most
 
-Source = Callable[["Delivery", asyncio.Event], Awaitable[None]]
-
 
 class UpdateRefused(Exception):
     """The store refused to keep an update (not for want of the store): it stays unconfirmed."""
-
-
-class DeliveryApplication(Application):
-    """An Application that tells :class:`Delivery` when handling an update failed for a reason
-    that is not the user's problem and not a bug — the network, the store — so that it is
-    handled again later instead of being reported as an error and dropped."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.transient_failures: dict[int, Exception] = {}
-        self.retries_updates = False  # set while a Delivery hands it the updates
-
-    async def process_error(self, update: object, error: Exception, job=None, coroutine=None) -> bool:
-        if self.retries_updates and isinstance(update, Update) and is_transient(error):
-            self.transient_failures[update.update_id] = error
-            return True
-        return await super().process_error(update, error, job, coroutine)
-
-
-def is_transient(error: BaseException) -> bool:
-    """A failure worth retrying: the store or the network, not a request Telegram refused (400)."""
-    if isinstance(error, StoreUnavailable | RetryAfter):
-        return True
-    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
 def lane_of(update: Update) -> int:
@@ -134,7 +107,8 @@ class Delivery:
             await self._store.release_lanes(self.owner)
 
     async def receive(self, raw_updates: list[Any]) -> None:
-        """Keep Telegram's updates (as decoded from JSON) in the inbox; confirm them only after.
+        """Keep Telegram's updates (as decoded from JSON) in the inbox: only once this returns may
+        the caller confirm them to Telegram (the next offset, the webhook's 200).
 
         Raises:
             StoreUnavailable: the store failed (deliveries pause until it answers again).
@@ -358,21 +332,3 @@ class Delivery:
             if lane in self._held_until:
                 self._held_until[lane] = started + LEASE_SECONDS
         return held
-
-
-async def serve(application: Application, stop: asyncio.Event, source: Source) -> None:
-    """Run the bot until ``stop`` is set, updates coming from ``source`` (a poller, a webhook
-    server), which is given the :class:`Delivery` to hand them to."""
-    async with application:  # initialize() … shutdown()
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        delivery = Delivery(application, application.bot_data["services"].store)
-        await delivery.start()
-        try:
-            await source(delivery, stop)
-        finally:
-            await delivery.stop()
-            await application.stop()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)

@@ -11,8 +11,9 @@ from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from .delivery import BACKOFF_SECONDS, Delivery, UpdateRefused, serve
+from .delivery import BACKOFF_SECONDS, Delivery, UpdateRefused
 from .sending import retry_after_seconds
+from .serving import serve
 from .store import StoreUnavailable
 
 logger = logging.getLogger(__name__)

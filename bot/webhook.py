@@ -35,8 +35,9 @@ from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 from tornado.netutil import bind_sockets
 
-from .delivery import Delivery, UpdateRefused, serve
+from .delivery import Delivery, UpdateRefused
 from .logs import Occasional
+from .serving import serve
 from .settings import Settings
 from .store import StoreUnavailable
 
