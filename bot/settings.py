@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
@@ -46,8 +46,9 @@ class Settings:
     @property
     def secrets(self) -> list[str]:
         """What must never be logged: the token, the webhook secret, the database password."""
-        password = urlsplit(self.database_url or "").password  # DATABASE_URL is a URL (bot.store)
-        return [secret for secret in (self.token, self.webhook_secret, password) if secret]
+        password = urlsplit(self.database_url or "").password or ""  # DATABASE_URL is a URL (bot.store)
+        secrets = (self.token, self.webhook_secret, password, unquote(password))  # as written, and meant
+        return [secret for secret in secrets if secret]
 
     @property
     def webhook_path(self) -> str:
