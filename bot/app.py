@@ -19,12 +19,13 @@ from telegram.ext import (
 )
 
 from . import articles, commands, questions
-from .delivery import CONCURRENT_UPDATES, DeliveryApplication
+from .delivery import CONCURRENT_UPDATES
 from .flood import Quotas
 from .ingest import Ingest
 from .library import Libraries
 from .sending import RateLimiter
 from .services import Services
+from .serving import DeliveryApplication
 from .settings import Settings
 from .store import open_store
 from .transport import BotAPIRequest

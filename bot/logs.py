@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import time
 from collections.abc import Iterable
+from types import TracebackType
 
 REDACTED = "[REDACTED]"
 # Anything shaped like a bot token, even one we were not told about (a second bot, a typo).
@@ -44,13 +48,49 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str]) -> None:
-    """Log to stderr at ``level``; quiet httpx, whose INFO lines are one per request."""
+def setup_logging(level: str, secrets: Iterable[str]) -> RedactSecrets:
+    """Log to stderr at ``level``, secrets redacted; quiet the libraries that log every request.
+
+    Uncaught exceptions (in the main thread or any other) and warnings go through the same
+    handler, so no traceback printed by Python itself can carry a secret. Returns the filter,
+    for the few lines printed without logging.
+    """
+    redactor = RedactSecrets(secrets)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(redactor)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for chatty in ("httpx", "httpcore", "tornado.access", "tornado.general", "psycopg.pool"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = lambda args: _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
+    return redactor
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, traceback: TracebackType | None) -> None:
+    logging.getLogger("bot").critical("uncaught exception", exc_info=(kind, error, traceback))
+
+
+class Occasional:
+    """A problem that may recur thousands of times a second (a full file-descriptor table, say),
+    logged the first time and then at most once per ``every`` seconds, with how often it
+    recurred in between: one line says as much as a thousand, and does not bury the others."""
+
+    def __init__(self, logger: logging.Logger, every: float = 60.0):
+        self._logger = logger
+        self._every = every
+        self._next = 0.0
+        self._since = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        self._since += 1
+        now = time.monotonic()
+        if now < self._next:
+            return
+        if self._since > 1:
+            message = f"{message} ({self._since} times since the last report)"
+        self._logger.warning(message, *args)
+        self._since, self._next = 0, now + self._every

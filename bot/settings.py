@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
@@ -44,6 +44,13 @@ class Settings:
     request_timeout_seconds: float = 5.0
 
     @property
+    def secrets(self) -> list[str]:
+        """What must never be logged: the token, the webhook secret, the database password."""
+        password = urlsplit(self.database_url or "").password or ""  # DATABASE_URL is a URL (bot.store)
+        secrets = (self.token, self.webhook_secret, password, unquote(password))  # as written, and meant
+        return [secret for secret in secrets if secret]
+
+    @property
     def webhook_path(self) -> str:
         """The path part of WEBHOOK_URL, which the webhook server listens on."""
         return urlsplit(self.webhook_url or "").path.lstrip("/")
@@ -65,9 +72,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or Settings.base_url
     if webhook_url:
-        if urlsplit(webhook_url).scheme not in ("https", "http"):
-            raise SettingsError("WEBHOOK_URL must be an https:// URL.")
+        scheme = urlsplit(webhook_url).scheme.lower()
+        # A local Bot API server (telegram-bot-api) also delivers to http:// webhooks.
+        if scheme != "https" and not (scheme == "http" and base_url != Settings.base_url):
+            raise SettingsError(
+                "WEBHOOK_URL must be an https:// URL: Telegram delivers updates only over HTTPS "
+                "(http:// is accepted only with a local Bot API server, set in TELEGRAM_BASE_URL)."
+            )
         if not webhook_secret or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
             raise SettingsError(
                 "WEBHOOK_SECRET is required with WEBHOOK_URL: 1–256 characters of A–Z, a–z, 0–9, _ and -."
@@ -80,7 +93,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     return Settings(
         token=token,
-        base_url=env.get("TELEGRAM_BASE_URL", "").strip() or Settings.base_url,
+        base_url=base_url,
         base_file_url=env.get("TELEGRAM_BASE_FILE_URL", "").strip() or Settings.base_file_url,
         log_level=log_level,
         webhook_url=webhook_url,

@@ -11,7 +11,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.delivery import run_polling
+from bot.polling import run_polling
 from bot.settings import Settings
 from tests.fakebotapi import FakeBotAPI
 
@@ -32,7 +32,7 @@ def settings_for(server: FakeBotAPI, data_dir: Path, **overrides: object) -> Set
 @contextlib.asynccontextmanager
 async def running_bot(server: FakeBotAPI, data_dir: Path, **overrides: object) -> AsyncIterator[Application]:
     """The bot, long polling ``server``, for the duration of the block — run as ``python -m bot``
-    runs it (bot.delivery.run_polling), in the test's event loop."""
+    runs it (bot.polling.run_polling), in the test's event loop."""
     application = build_application(settings_for(server, data_dir, **overrides))
     stop = asyncio.Event()
     polling = asyncio.create_task(run_polling(application, stop, poll_timeout=1))

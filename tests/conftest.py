@@ -1,10 +1,17 @@
 """Shared fixtures."""
 
+import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from tests.fakebotapi import FakeBotAPI
+
+# backend and store: both backends, for every test file of the store.
+from tests.test_store import POSTGRES_URL, backend, skip_without_postgres, store  # noqa: F401
 
 
 @pytest.fixture
@@ -24,3 +31,20 @@ def alice(fake_api: FakeBotAPI) -> dict:
 def chat(fake_api: FakeBotAPI, alice: dict) -> dict:
     """Alice's private chat with the bot."""
     return fake_api.private_chat(alice)
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A DATABASE_URL for the bot: a fresh schema of the test PostgreSQL server, dropped afterwards."""
+    skip_without_postgres()
+    schema = f"test_bot_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    where = conninfo_to_dict(POSTGRES_URL)
+    user = f"{where['user']}@" if where.get("user") else ""
+    yield (
+        f"postgresql://{user}{where.get('host', '127.0.0.1')}:{where.get('port', 5432)}/{where['dbname']}"
+        f"?options=-csearch_path%3D{schema}"
+    )
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

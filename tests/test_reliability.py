@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ from bot.flood import SLOW_DOWN
 from bot.settings import SettingsError, load_settings
 from bot.store import DEFAULT_FILE_NAME
 from tests.botharness import running_bot
-from tests.fakebotapi import DEFAULT_TOKEN, FakeBotAPI
+from tests.fakebotapi import DEFAULT_TOKEN, Call, FakeBotAPI
 from tests.test_bot_process import ROOT, bot_env, free_port
 
 HELP_MARK = "/help — this message"  # in the help text of private chats and of groups
@@ -55,21 +56,50 @@ QUESTIONS = [
 
 # --- the bot as a process -----------------------------------------------------------------------------------
 class BotProcess:
-    """``python -m bot`` (or a bootstrap script) against the fake; its output goes to a file,
-    never to a pipe that a chatty bot could fill and block on."""
+    """``python -m bot`` (or a bootstrap script) against the fake. A thread copies its output to
+    a file as it comes (a chatty bot never blocks on a full pipe), so that a test can wait for
+    a line without polling."""
 
-    def __init__(self, env: dict[str, str], log: Path, script: str | None = None):
-        self.env, self.log, self.script = env, log, script
+    def __init__(self, env: dict[str, str], log: Path, script: str | None = None, **popen: Any):
+        self.env, self.log, self.script, self.popen = env, log, script, popen
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader: threading.Thread | None = None
 
     def start(self) -> None:
         command = [sys.executable, "-c", self.script] if self.script else [sys.executable, "-m", "bot"]
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(
-                command, env=self.env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
-            )
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **self.popen
+        )
+        self._reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
         self.starts += 1
+
+    def _read(self, stream: Any) -> None:
+        with self.log.open("ab") as copy:
+            for line in stream:
+                copy.write(line)
+                copy.flush()
+                with self._changed:
+                    self._lines.append(line.decode(errors="replace"))
+                    self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for_output(self, text: str, count: int = 1, timeout: float = 30) -> None:
+        """Wait until ``count`` lines of output contain ``text``."""
+
+        def seen() -> bool:
+            return sum(text in line for line in self._lines) >= count
+
+        with self._changed:
+            if (
+                not self._changed.wait_for(lambda: seen() or not self._reader.is_alive(), timeout)
+                or not seen()
+            ):
+                raise AssertionError(f"no {text!r} ×{count} in the output: {''.join(self._lines)[-3000:]}")
 
     def kill(self) -> None:
         """kill -9: no clean-up, no last words."""
@@ -79,6 +109,7 @@ class BotProcess:
     def reap(self) -> None:
         assert self.process is not None
         self.process.wait(timeout=10)
+        self._finish_reading()
 
     def stop(self) -> int:
         """Ctrl-C, as an operator would; the exit status."""
@@ -91,12 +122,19 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
             raise AssertionError("the bot did not stop within 30 s of SIGINT") from None
+        finally:
+            self._finish_reading()
 
     def close(self) -> None:
         """Kill it if it still runs (a test that failed half-way)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._finish_reading()
+
+    def _finish_reading(self) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout=10)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -157,7 +195,7 @@ pending_at_kills: list[int] = []  # questions asked and not yet answered at each
 
 def play(
     fake: FakeBotAPI,
-    bot: BotProcess,
+    bots: BotProcess | list[BotProcess],
     askers: list[Asker],
     per_chat: int,
     kill_at: list[int],
@@ -165,17 +203,19 @@ def play(
     timeout: float,
 ) -> list[dict]:
     """Ask ``per_chat`` questions in every chat, round robin, keeping at most ``window`` of them
-    unanswered; kill -9 the bot as soon as the answers seen reach each count of ``kill_at``, then
-    restart it. Returns the questions asked (Messages)."""
+    unanswered; kill -9 a bot (each in turn) as soon as the answers seen reach each count of
+    ``kill_at``, then restart it. Returns the questions asked (Messages)."""
+    bots = bots if isinstance(bots, list) else [bots]
     total = per_chat * len(askers)
     asked: list[dict] = []
     pending_at_kills.clear()
     answers = AnswerCounter(fake)
     deadline = time.monotonic() + timeout
-    for target in [*kill_at, None]:
+    for kills, target in enumerate([*kill_at, None]):
+        bot = bots[kills % len(bots)]
         while True:
 
-            def next_step(target: int | None = target) -> str | None:
+            def next_step(target: int | None = target, bot: BotProcess = bot) -> str | None:
                 seen = answers()
                 if target is not None and seen >= target:
                     bot.kill()  # here, under the fake's lock: no answer gets stored in between
@@ -199,8 +239,10 @@ def play(
     return asked
 
 
-def finish(fake: FakeBotAPI, bot: BotProcess, askers: list[Asker], timeout: float) -> None:
-    """Send /help in every chat, wait for every help, and stop the bot (see the module doc)."""
+def finish(
+    fake: FakeBotAPI, bots: BotProcess | list[BotProcess], askers: list[Asker], timeout: float
+) -> None:
+    """Send /help in every chat, wait for every help, and stop the bots (see the module doc)."""
     barriers = [(asker, fake.send_text(asker.chat, asker.user, "/help")) for asker in askers]
 
     def helped(asker: Asker, barrier: dict) -> bool:
@@ -210,7 +252,8 @@ def finish(fake: FakeBotAPI, bot: BotProcess, askers: list[Asker], timeout: floa
         )
 
     fake.wait_until(lambda: all(helped(*b) for b in barriers), timeout=timeout, what="/help in every chat")
-    assert bot.stop() == 0, bot.output()[-3000:]
+    for bot in bots if isinstance(bots, list) else [bots]:
+        assert bot.stop() == 0, bot.output()[-3000:]
 
 
 @dataclasses.dataclass
@@ -220,23 +263,29 @@ class Tally:
     duplicated: int
     apologies: int
     inbox_left: int
+    out_of_order: int = 0  # answers that came before the answer to an earlier question of the chat
 
 
-def tally(fake: FakeBotAPI, askers: list[Asker], asked: list[dict], database: Path) -> Tally:
-    """Match every answer the fake holds to its question (see the module doc) and count."""
+def sqlite_records(database: Path) -> tuple[dict[tuple[int, int], int], int]:
+    """The bot's answer records, (chat, answer message) → question message, and the inbox's size."""
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
         records = {
-            (chat_id, message_id): question_id
-            for chat_id, message_id, question_id in db.execute(
-                "SELECT chat_id, message_id, question_message_id FROM answers"
-            )
+            (c, m): q
+            for c, m, q in db.execute("SELECT chat_id, message_id, question_message_id FROM answers")
         }
-        inbox_left = db.execute("SELECT count(*) FROM inbox").fetchone()[0]
+        return records, db.execute("SELECT count(*) FROM inbox").fetchone()[0]
+
+
+def tally(
+    fake: FakeBotAPI, askers: list[Asker], asked: list[dict], database: Path | tuple[dict, int]
+) -> Tally:
+    """Match every answer the fake holds to its question (see the module doc) and count."""
+    records, inbox_left = sqlite_records(database) if isinstance(database, Path) else database
     questions = {(m["chat"]["id"], m["message_id"]) for m in asked}
     answers: Counter[tuple[int, int]] = Counter()
-    unmatched = apologies = 0
+    unmatched = apologies = out_of_order = 0
     for asker in askers:
-        chat_id = asker.chat["id"]
+        chat_id, latest = asker.chat["id"], 0
         for message in fake.bot_messages(asker.chat):
             text = message.get("text", "")
             if HELP_MARK in text:
@@ -247,12 +296,15 @@ def tally(fake: FakeBotAPI, askers: list[Asker], asked: list[dict], database: Pa
             quoted = (message.get("reply_to_message") or {}).get("message_id")
             question = quoted or records.get((chat_id, message["message_id"]))
             if (chat_id, question) in questions:
+                if answers[(chat_id, question)] == 0:  # a repeat comes right after its first
+                    out_of_order += question < latest
+                    latest = max(latest, question)
                 answers[(chat_id, question)] += 1
             else:
                 unmatched += 1  # sent, then killed before it was recorded: answered again since
     lost = sum(1 for question in questions if answers[question] == 0)
     duplicated = sum(n - 1 for n in answers.values() if n > 1) + unmatched
-    return Tally(len(questions), lost, duplicated, apologies, inbox_left)
+    return Tally(len(questions), lost, duplicated, apologies, inbox_left, out_of_order)
 
 
 # --- faults, in process -------------------------------------------------------------------------------------
@@ -270,7 +322,7 @@ def least_pause(method: str, kind: str) -> float:
     if kind == "too_many_requests":
         return 1.0  # retry_after
     waited = hold_seconds(method) - 0.5 if kind == "timeout" else 0.0
-    return waited + 0.5  # the first back-off (bot.delivery, bot.sending)
+    return waited + 0.5  # the first back-off (bot.polling, bot.sending)
 
 
 def test_the_request_time_out_is_configurable_and_applies_to_polls_and_sends():
@@ -451,8 +503,12 @@ def test_chaos_1000_questions_50_chats_faults_and_two_kills(tmp_path, fake_api):
 
 
 # --- floods -------------------------------------------------------------------------------------------------
+def sent_calls(fake: FakeBotAPI, chat: dict) -> list[Call]:
+    return [c for c in fake.calls("sendMessage") if c.ok and c.params.get("chat_id") == chat["id"]]
+
+
 def sent_times(fake: FakeBotAPI, chat: dict) -> list[float]:
-    return [c.time for c in fake.calls("sendMessage") if c.ok and c.params.get("chat_id") == chat["id"]]
+    return [call.time for call in sent_calls(fake, chat)]
 
 
 async def test_a_flooding_user_gets_one_slow_down_then_every_answer_at_the_chat_pace(fake_api, tmp_path):
@@ -466,8 +522,8 @@ async def test_a_flooding_user_gets_one_slow_down_then_every_answer_at_the_chat_
             if number == 50:
                 asked_at = time.time()
                 bystander.ask(fake_api, "who is Andriy Yusov?")
-        await fake_api.wait_for_bot_replies(bystander.chat, timeout=10)
-        answered_in = fake_api.calls("sendMessage")[-1].time - asked_at
+        [answer] = await fake_api.wait_for(lambda: sent_calls(fake_api, bystander.chat), timeout=10)
+        answered_in = answer.time - asked_at
         flood_done = await fake_api.wait_for(
             lambda: len(fake_api.bot_messages(flooder.chat)) >= 101, timeout=30, what="101 messages"
         )
@@ -507,8 +563,9 @@ async def test_a_flooded_group_gets_one_slow_down_and_stays_within_its_limit_per
             fake_api.send_text(group, members[number % 2], f"/ask how many reservists? #{number}")
         asked_at = time.time()
         fake_api.send_text(quiet_group, quiet_user, "/ask who is Andriy Yusov?")
-        await fake_api.wait_for_bot_replies(quiet_group, timeout=10)
-        answered_in = fake_api.calls("sendMessage")[-1].time - asked_at
+        # The fake shows a message before it records the call: wait for the call.
+        [answer] = await fake_api.wait_for(lambda: sent_calls(fake_api, quiet_group), timeout=10)
+        answered_in = answer.time - asked_at
         await fake_api.wait_for(
             lambda: len(fake_api.bot_messages(group)) >= 13, timeout=30, what="13 messages"
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
 import random
 import signal
@@ -38,6 +37,7 @@ from bot.store import (
     PostgresStore,
     SQLiteStore,
     Store,
+    StoreUnavailable,
     open_store,
 )
 from bot.store import postgres as postgres_backend
@@ -161,16 +161,10 @@ def count(backend: Backend, table: str) -> int:
     return backend.query(f"SELECT count(*) FROM {table}")[0][0]
 
 
-def update(update_id: int, chat_id: int | None = CHAT) -> tuple[int, int | None, str]:
-    """A received update as receive_updates takes it: (update_id, chat_id, payload JSON)."""
-    payload: dict[str, Any] = {"update_id": update_id}
-    if chat_id is not None:
-        payload["message"] = {"chat": {"id": chat_id}, "text": f"naïve café 日本 😀 #{update_id}"}
-    return update_id, chat_id, json.dumps(payload, ensure_ascii=False)
-
-
-def payload(update_id: int, chat_id: int | None = CHAT) -> tuple[int, str]:
-    return update_id, update(update_id, chat_id)[2]
+def handle(backend: Backend, update_id: int) -> None:
+    """Record an update handled behind the store's back (as a bot of that schema version did)."""
+    later = "2099-01-01T00:00:00+00:00"  # never pruned for its age
+    backend.query(f"INSERT INTO handled_updates (update_id, handled_at) VALUES ({update_id}, '{later}')")
 
 
 # --- libraries ---------------------------------------------------------------------------------------
@@ -392,88 +386,6 @@ async def test_last_answer_and_reset(store: Store) -> None:
     assert await store.last_answer(CHAT) is None
 
 
-# --- delivery --------------------------------------------------------------------------------------------
-async def test_is_handled_and_mark_handled(store: Store) -> None:
-    assert not await store.is_handled(1)
-    await store.mark_handled(1)
-    await store.mark_handled(1)  # twice is fine
-    await store.mark_handled(2**40)
-    assert await store.is_handled(1) and await store.is_handled(2**40)
-    assert not await store.is_handled(2)
-
-
-async def test_received_updates_wait_in_the_inbox_in_order(store: Store) -> None:
-    assert await store.inbox() == []
-    assert await store.receive_updates([]) == []
-    big = 2**40 + 3
-    batch = [update(12), update(big, OTHER), update(10), update(11, None)]  # not in order
-    assert await store.receive_updates(batch) == [10, 11, 12, big]
-    assert await store.inbox() == [payload(10), payload(11, None), payload(12), payload(big, OTHER)]
-    assert await store.inbox(limit=2) == [payload(10), payload(11, None)]
-    assert await store.inbox(limit=0) == []
-    assert not await store.is_handled(10)  # received is not handled
-
-    assert await store.receive_updates(batch) == []  # the same batch again adds nothing
-    assert await store.receive_updates([update(13), update(12), update(13)]) == [13]  # only the new one
-    assert [u for u, _ in await store.inbox()] == [10, 11, 12, 13, big]
-    assert (await store.inbox())[2] == payload(12)  # the first receipt's payload is kept
-
-
-async def test_mark_handled_takes_the_update_out_of_the_inbox(backend: Backend, store: Store) -> None:
-    assert await store.receive_updates([update(1), update(2), update(3)]) == [1, 2, 3]
-    await store.mark_handled(2)
-    assert await store.inbox() == [payload(1), payload(3)]
-    assert await store.is_handled(2)
-    assert count(backend, "inbox") == 2
-
-    assert await store.receive_updates([update(1), update(2), update(3), update(4)]) == [4]
-    assert await store.receive_updates([update(2)]) == []  # handled: never received again
-    await store.mark_handled(5)  # never received (handled straight away): fine
-    assert await store.receive_updates([update(5)]) == []
-    for update_id in (1, 3, 4):
-        await store.mark_handled(update_id)
-    await store.mark_handled(4)  # twice is fine
-    assert await store.inbox() == []
-    assert count(backend, "inbox") == 0
-    assert all([await store.is_handled(u) for u in range(1, 6)])
-
-
-async def test_the_inbox_survives_a_restart(backend: Backend) -> None:
-    async with opened(backend.make()) as store:
-        assert await store.receive_updates([update(u) for u in range(100, 110)]) == list(range(100, 110))
-        await store.mark_handled(100)
-        await store.mark_handled(105)
-    # As after kill -9: every committed call is in the file or database.
-    async with opened(backend.make()) as store:
-        pending = [payload(u) for u in range(101, 110) if u != 105]
-        assert await store.inbox() == pending
-        assert await store.receive_updates([update(u) for u in range(100, 111)]) == [110]
-        assert await store.is_handled(100) and await store.is_handled(105)
-
-
-async def test_handled_updates_are_pruned_by_count_and_by_age(backend: Backend) -> None:
-    async with opened(backend.make(keep_handled=5, prune_every=2)) as store:
-        for update_id in range(1, 21):
-            await store.mark_handled(update_id)
-        assert count(backend, "handled_updates") == 5
-        assert [await store.is_handled(u) for u in (1, 15, 16, 20)] == [False, False, True, True]
-    # Reopened with a zero age limit: opening prunes everything older than now.
-    async with opened(backend.make(handled_max_age=timedelta(0))) as store:
-        assert not await store.is_handled(20)
-        assert count(backend, "handled_updates") == 0
-
-
-async def test_pruning_never_touches_the_inbox(backend: Backend) -> None:
-    async with opened(backend.make(keep_handled=2, prune_every=1)) as store:
-        assert await store.receive_updates([update(u) for u in range(1, 11)]) == list(range(1, 11))
-        for update_id in range(20, 30):
-            await store.mark_handled(update_id)
-        assert count(backend, "handled_updates") == 2
-    async with opened(backend.make(handled_max_age=timedelta(0))) as store:
-        assert count(backend, "handled_updates") == 0
-        assert await store.inbox() == [payload(u) for u in range(1, 11)]
-
-
 # --- schema -----------------------------------------------------------------------------------------------
 async def test_opening_twice_and_concurrently_is_idempotent(backend: Backend) -> None:
     first, second = backend.make(), backend.make()
@@ -516,8 +428,9 @@ def add_as_version_3_did(
 
 
 async def test_a_version_1_database_is_migrated_keeping_its_data(backend: Backend) -> None:
-    async with opened(backend.make(), schema_version=1) as old:
-        await old.mark_handled(7)
+    async with opened(backend.make(), schema_version=1):
+        pass
+    handle(backend, 7)
     add_as_version_3_did(backend, CHAT, article(1), "Ann", USER, "2024-05-01T10:00:00.000000+00:00")
     assert backend.query(backend.version_sql)[0][0] == 1
     with pytest.raises((sqlite3.Error, psycopg.Error)):
@@ -533,14 +446,14 @@ async def test_a_version_1_database_is_migrated_keeping_its_data(backend: Backen
 
 
 async def test_a_version_2_database_is_migrated_to_one_with_an_inbox(backend: Backend) -> None:
-    async with opened(backend.make(), schema_version=2) as old:
+    async with opened(backend.make(), schema_version=2):
         # As a version-2 bot wrote it (today's save_answer writes columns version 2 lacks).
         backend.query(
             "INSERT INTO answers (chat_id, message_id, question, previous_question, question_message_id,"
             f" asked_by_id, page, created_at) VALUES ({CHAT}, 3, 'q', 'q0', 2, {USER}, 0,"
             " '2024-01-01 00:00:00+00')"
         )
-        await old.mark_handled(7)  # a version-2 bot has no inbox to take it out of
+    handle(backend, 7)  # a version-2 bot has no inbox to take it out of
     add_as_version_3_did(backend, CHAT, article(1), "Ann", USER, "2024-05-01T10:00:00.000000+00:00")
     assert backend.query(backend.version_sql)[0][0] == 2
     with pytest.raises((sqlite3.Error, psycopg.Error)):
@@ -552,10 +465,6 @@ async def test_a_version_2_database_is_migrated_to_one_with_an_inbox(backend: Ba
         assert [e.article for e in await store.library(CHAT)] == [article(1)]
         assert await store.answer(CHAT, 3) == AnswerRecord(CHAT, 3, "q", 2, USER)  # a turn alone now
         assert await store.is_handled(7)
-        assert await store.receive_updates([update(7), update(8)]) == [8]  # 7 was handled before
-        assert await store.inbox() == [payload(8)]
-        await store.mark_handled(8)
-        assert await store.inbox() == []
 
 
 async def test_a_version_3_database_moves_each_source_to_the_entry_of_the_chat_that_gave_it(
@@ -597,7 +506,7 @@ async def test_reopening_keeps_everything(backend: Backend) -> None:
         await store.save_answer(AnswerRecord(CHAT, 10, "q1", 9, USER, page=2))
         await store.reset(CHAT)
         await store.save_answer(AnswerRecord(OTHER, 20, "q2", 19, USER, follows=18))
-        await store.mark_handled(99)
+        await store.finish_update(99, CHAT, "owner", 60)
         before = (
             await store.library(CHAT),
             await store.library(OTHER),
@@ -642,7 +551,7 @@ async def test_two_stores_used_concurrently_keep_consistent_data(backend: Backen
         await asyncio.gather(
             *(store.add_article(CHAT, a, "Ann", USER) for a in articles for store in (one, two)),
             *(store.add_article(chat, a, "Bob", 2) for a in articles for chat, store in ((1, one), (2, two))),
-            *(store.mark_handled(u) for u in range(40) for store in (one, two)),
+            *(store.finish_update(u, CHAT, "owner", 60) for u in range(40) for store in (one, two)),
         )
         for store in (one, two):
             entries = await store.library(CHAT)
@@ -676,41 +585,6 @@ async def test_concurrent_removes_and_adds_of_a_shared_article_leave_no_orphans(
             assert {e.article.id for e in await two.library(taker[1])} == {a.id for a in articles}
             assert count(backend, "articles") == len(articles)
             holder, taker = taker, holder
-
-
-async def test_concurrent_receives_of_overlapping_batches_inbox_each_update_once(backend: Backend) -> None:
-    # Two pollers receiving what Telegram delivered to both: batches of 10 overlapping by 5.
-    batches = [[update(u) for u in range(start, start + 10)] for start in range(0, 100, 5)]
-    async with opened(backend.make()) as one, opened(backend.make()) as two:
-        received = await asyncio.gather(
-            *(store.receive_updates(batch) for batch in batches for store in (one, two)),
-            *(store.receive_updates(batch[::-1]) for batch in batches for store in (two, one)),
-        )
-        assert all(ids == sorted(ids) for ids in received)
-        every = [u for ids in received for u in ids]
-        assert sorted(every) == list(range(105))  # each id inserted exactly once, by one of them
-        assert await one.inbox() == await two.inbox() == [payload(u) for u in range(105)]
-    assert count(backend, "inbox") == 105
-
-
-async def test_an_update_handled_while_received_again_is_not_inboxed_again(backend: Backend) -> None:
-    # One process handles its inbox while another receives the same updates again (Telegram
-    # re-delivering them): each must end up handled and out of the inbox, never both nor neither.
-    async with opened(backend.make()) as one, opened(backend.make()) as two:
-        for start in range(1000, 1400, 100):
-            ids = list(range(start, start + 60))
-            assert await one.receive_updates([update(u) for u in ids]) == ids
-            results = await asyncio.gather(
-                *(one.mark_handled(u) for u in ids),
-                *(two.receive_updates([update(u - 1), update(u)]) for u in ids),
-            )
-            again = [u for new in results if new for u in new]
-            assert again in ([], [start - 1])  # only the one never received before, once
-            assert all([await two.is_handled(u) for u in ids])
-            assert await one.inbox() == [payload(u) for u in again]
-            for u in again:
-                await two.mark_handled(u)
-            assert await one.inbox() == []
 
 
 # --- crash safety (SQLite: the file is this process's own) -------------------------------------------
@@ -812,6 +686,6 @@ async def test_postgres_open_fails_clearly_without_the_password(tmp_path: Path) 
     where = conninfo_to_dict(POSTGRES_URL)
     url = f"postgresql://nobody_{uuid.uuid4().hex[:6]}:s3cret@{where.get('host')}:{where.get('port')}/none"
     store = open_store(url, tmp_path)
-    with pytest.raises(psycopg.OperationalError) as error:
+    with pytest.raises(StoreUnavailable) as error:
         await store.open()
-    assert "s3cret" not in str(error.value)
+    assert "s3cret" not in str(error.value) and isinstance(error.value.__cause__, psycopg.OperationalError)

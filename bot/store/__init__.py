@@ -9,18 +9,30 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import AnswerRecord, ChatSettings, LibraryEntry, PendingAdd, Store
+from .base import (
+    AnswerRecord,
+    ChatSettings,
+    Finished,
+    InboxRow,
+    LibraryEntry,
+    PendingAdd,
+    Store,
+    StoreUnavailable,
+)
 from .postgres import PostgresStore
 from .sqlite import SQLiteStore
 
 __all__ = [
     "AnswerRecord",
     "ChatSettings",
+    "Finished",
+    "InboxRow",
     "LibraryEntry",
     "PendingAdd",
     "PostgresStore",
     "SQLiteStore",
     "Store",
+    "StoreUnavailable",
     "open_store",
 ]
 

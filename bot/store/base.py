@@ -7,7 +7,9 @@ to the answer it followed, so a conversation is a chain of answers read back fro
 one. A reply to an answer (by anyone in the chat, at any later time) continues that answer's
 chain; another question continues the latest answer of its chat or forum topic, until a reset.
 Received updates wait in an inbox until handled, then are recorded as handled, so a crash loses
-none and one that Telegram delivers again is skipped.
+none and one that Telegram delivers again is skipped. Each update belongs to a *lane* (its chat,
+or its user when it has no chat): one process at a time holds a lane, for a lease it renews, and
+handles the lane's updates in order; a lane whose holder died is taken over when its lease ends.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from index import Article
 
@@ -70,8 +72,35 @@ class ChatSettings:
     everyone_can_edit: bool = False  # groups: members other than admins may /add and /remove
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached or is busy (locked, gone, full): try again later.
+
+    Raised by every store method in place of the backend's own error, which is its ``__cause__``.
+    Any other error is about the call itself (a value the database refuses) and will not go
+    away by trying again.
+    """
+
+
+class InboxRow(NamedTuple):
+    """A received update waiting in the inbox."""
+
+    update_id: int
+    lane: int  # the chat's id, or the user's for an update without a chat, or 0
+    payload: str  # the update as JSON
+
+
+class Finished(NamedTuple):
+    """What ``finish_update`` found."""
+
+    handled_before: bool  # it was recorded handled already: something else handled it too
+    next: InboxRow | None  # the lane's next update, the lane still held; None: the lane was let go
+
+
 class Store(Protocol):
-    """Async persistence. Every method is one transaction: it completes or changes nothing."""
+    """Async persistence. Every method is one transaction: it completes or changes nothing.
+
+    Every method raises :class:`StoreUnavailable` when the database cannot be reached or is busy.
+    """
 
     async def open(self) -> None:
         """Connect and create or migrate the schema (idempotent)."""
@@ -131,17 +160,41 @@ class Store(Protocol):
         starts afresh (replies to earlier answers still continue theirs)."""
 
     # --- delivery ------------------------------------------------------------------------------
-    async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
-        """Inbox each (update_id, chat_id, payload JSON) not handled or inboxed yet; new ids, ascending."""
+    async def ping(self) -> None:
+        """Return once the store takes writes again (raises StoreUnavailable while it does not)."""
 
-    async def inbox(self, limit: int = 10_000) -> list[tuple[int, str]]:
-        """(update_id, payload) of the updates received and not handled yet, ascending by update_id."""
+    async def receive_updates(self, updates: Sequence[InboxRow], owner: str, lease: float) -> list[InboxRow]:
+        """Inbox each update not handled or inboxed yet; claim for ``owner``, for ``lease`` seconds,
+        each of their lanes that no live holder has. Returns the first waiting update of each lane
+        claimed, by lane."""
+
+    async def finish_update(self, update_id: int, lane: int, owner: str, lease: float) -> Finished:
+        """Record the update handled and take it out of the inbox; if ``owner`` holds the lane and
+        more updates wait in it, renew the lease and return the next one, else let the lane go.
+        Prunes old handled records now and then."""
+
+    async def renew_lanes(self, owner: str, lanes: Sequence[int], lease: float) -> list[int]:
+        """Extend ``owner``'s leases of ``lanes`` by ``lease`` seconds; the lanes it still holds."""
+
+    async def claim_lanes(self, owner: str, lease: float, limit: int) -> list[InboxRow]:
+        """Claim up to ``limit`` lanes whose updates wait with no live holder (it died, or the
+        update was inboxed by an older bot); the first waiting update of each."""
+
+    async def lane_owners(self) -> list[str]:
+        """The owners that hold lanes."""
+
+    async def release_lanes(self, owner: str) -> None:
+        """Let go of every lane ``owner`` holds (it is stopping): others may take them at once."""
+
+    async def set_aside(self, update_id: int, payload: str, reason: str) -> None:
+        """Keep an update that cannot be handled for a person to look at: recorded with the
+        reason, counted as handled (a re-delivery is skipped) and out of the inbox."""
+
+    async def inbox(self, limit: int = 10_000) -> list[InboxRow]:
+        """The updates received and not handled yet, ascending by update_id."""
 
     async def is_handled(self, update_id: int) -> bool:
         """Whether the update was handled already (Telegram re-delivers after a crash)."""
-
-    async def mark_handled(self, update_id: int) -> None:
-        """Record the update handled and take it out of the inbox, atomically; prunes old records."""
 
 
 # --- values → rows → values (both backends' rows are read by column name) -----------------------------

@@ -4,8 +4,8 @@ Every method is one transaction (a single statement, or BEGIN … COMMIT) on a c
 async pool (psycopg 3), so concurrent handlers of one process run in parallel, and calls from
 several processes are made safe by the database itself: conflict-safe inserts (``ON CONFLICT``),
 a row lock on the chat's settings row serializing changes to one chat's library, a row lock
-on an article before it is deleted as an orphan (see ``remove_article``), and an advisory lock
-per update id serializing its receipt into the inbox with its ``mark_handled``.
+on an article before it is deleted as an orphan (see ``remove_article``), and for delivery an
+advisory lock per lane (see ``postgres_delivery``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from index import Article
 
+from . import postgres_delivery as delivery
 from .base import (
     ANSWER_COLUMNS,
     AnswerRecord,
     ChatSettings,
+    Finished,
+    InboxRow,
     LibraryEntry,
     PendingAdd,
+    StoreUnavailable,
     answer_from_row,
     answer_params,
     entry_from_row,
@@ -150,18 +154,42 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             )""",
         ),
     ),
+    (
+        6,  # lanes: a chat's updates handled in order by one process at a time; updates set aside
+        (
+            "ALTER TABLE inbox RENAME COLUMN chat_id TO lane",
+            "UPDATE inbox SET lane = 0 WHERE lane IS NULL",  # kept by an older bot: no chat
+            "ALTER TABLE inbox ALTER COLUMN lane SET NOT NULL",
+            "CREATE INDEX inbox_lane ON inbox (lane, update_id)",
+            """CREATE TABLE lanes (
+                lane BIGINT PRIMARY KEY,
+                owner TEXT NOT NULL,  -- the process holding it
+                expires_at TIMESTAMPTZ NOT NULL  -- anyone may take the lane over after it
+            )""",
+            "CREATE INDEX lanes_owner ON lanes (owner)",
+            """CREATE TABLE set_aside_updates (
+                update_id BIGINT PRIMARY KEY,
+                payload TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                set_aside_at TIMESTAMPTZ NOT NULL
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 HANDLED_KEEP = 100_000  # handled update ids kept at most…
 HANDLED_MAX_AGE = timedelta(days=2)  # …and for this long: Telegram drops undelivered updates after 24 h
-PRUNE_EVERY = 1000  # mark_handled calls (per process) between prunes
+SET_ASIDE_MAX_AGE = timedelta(days=30)  # set-aside updates are kept this long, for a person to look at
+PRUNE_EVERY = 1000  # finish_update calls (per process) between prunes
+# A call waits this long for a connection of the pool (they are all busy, or the server is gone
+# and the pool reconnecting) before it fails with StoreUnavailable.
+POOL_TIMEOUT_SECONDS = 5.0
 _MAX_INT = 2**63 - 1  # BIGINT; a larger /remove number simply has no entry
 
 # Advisory locks (class, key): migrations are locked per schema (key = hash of its name).
 _LOCK_CLASS = 0x5141  # "QA"
 _PRUNE_LOCK = 1
-_UPDATE_LOCK_CLASS = 0x5142  # keys: update ids folded to 32 bits (a rare collision only serializes)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
@@ -252,23 +280,13 @@ _RESET = """INSERT INTO conversations (chat_id, thread_id, reset_after, reset_at
     ON CONFLICT (chat_id, thread_id) DO UPDATE SET
         reset_after = GREATEST(conversations.reset_after, EXCLUDED.reset_after),
         reset_at = EXCLUDED.reset_at"""
-_MARK_HANDLED = """INSERT INTO handled_updates (update_id, handled_at) VALUES (%s, %s)
-    ON CONFLICT (update_id) DO NOTHING"""
-_INBOX_VERSION = 3  # the schema version that added the inbox
-# The keys in ascending order (unnest keeps the array's), so two receivers never deadlock.
-_LOCK_UPDATES = "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::integer[]) AS key"
-_RECEIVE = """INSERT INTO inbox (update_id, chat_id, payload, received_at)
-    SELECT u.update_id, u.chat_id, u.payload, %s
-    FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS u (update_id, chat_id, payload)
-    WHERE NOT EXISTS (SELECT 1 FROM handled_updates h WHERE h.update_id = u.update_id)
-    ON CONFLICT (update_id) DO NOTHING
-    RETURNING update_id"""
-_SELECT_INBOX = "SELECT update_id, payload FROM inbox ORDER BY update_id LIMIT %s"
 _PRUNE_HANDLED = (
     """DELETE FROM handled_updates WHERE update_id < (
         SELECT update_id FROM handled_updates ORDER BY update_id DESC LIMIT 1 OFFSET %s)""",
     "DELETE FROM handled_updates WHERE handled_at < %s",
 )
+_PRUNE_SET_ASIDE = "DELETE FROM set_aside_updates WHERE set_aside_at < %s"
+_SET_ASIDE_VERSION = 4  # the schema version that added set_aside_updates
 
 # autocommit: a connection is idle between calls, never "idle in transaction"; conn.transaction()
 # issues the BEGIN/COMMIT. No server-side prepared statements: they break behind PgBouncer in
@@ -292,11 +310,12 @@ class PostgresStore:
         self._dsn = dsn  # may hold a password: never put it in a message or a log line
         self._pool_size = pool_size
         self._connect_timeout = connect_timeout
+        # A server that does not answer (a dropped network) fails a connection attempt in time.
+        self._connection_options = {**_CONNECTION_OPTIONS, "connect_timeout": max(1, round(connect_timeout))}
         self._keep_handled = keep_handled
         self._handled_max_age = handled_max_age
         self._prune_every = prune_every
-        self._marks = 0
-        self._version = 0  # the database's schema version, as of open()
+        self._finishes = 0
         self._pool: AsyncConnectionPool | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -305,28 +324,31 @@ class PostgresStore:
         # Migrate over a connection of its own first: a wrong DSN or a down server then fails
         # here with libpq's own message, not as a pool timeout.
         target = LATEST_VERSION if schema_version is None else schema_version
-        async with await psycopg.AsyncConnection.connect(
-            self._dsn, connect_timeout=max(1, round(self._connect_timeout)), **_CONNECTION_OPTIONS
-        ) as conn:
-            async with conn.transaction():
-                await _migrate(conn, target)
-            self._version = await _current_version(conn)
-            async with conn.transaction():
-                await self._prune(conn)
+        try:
+            async with await psycopg.AsyncConnection.connect(self._dsn, **self._connection_options) as conn:
+                async with conn.transaction():
+                    await _migrate(conn, target)
+                async with conn.transaction():
+                    await self._prune(conn)
+        except psycopg.OperationalError as error:
+            raise _unavailable(error) from error
         if self._pool is None:
             pool = AsyncConnectionPool(
                 self._dsn,
                 min_size=1,
                 max_size=self._pool_size,
-                kwargs=_CONNECTION_OPTIONS,
+                kwargs=self._connection_options,
+                timeout=POOL_TIMEOUT_SECONDS,
                 check=AsyncConnectionPool.check_connection,  # survive a server restart
                 open=False,
                 name="bot-store",
             )
             try:
                 await pool.open(wait=True, timeout=self._connect_timeout)
-            except BaseException:
+            except BaseException as error:
                 await pool.close()
+                if isinstance(error, psycopg.OperationalError):
+                    raise _unavailable(error) from error
                 raise
             self._pool = pool
 
@@ -340,8 +362,11 @@ class PostgresStore:
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
         if self._pool is None:
             raise RuntimeError("the store is not open: await store.open() first")
-        async with self._pool.connection() as conn:
-            yield conn
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except psycopg.OperationalError as error:  # the server, not the call (a pool timeout too)
+            raise _unavailable(error) from error
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
@@ -478,31 +503,68 @@ class PostgresStore:
         await self._execute(_RESET, (chat_id, thread_id, _now(), chat_id, thread_id))
 
     # --- delivery ------------------------------------------------------------------------------------
-    async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
-        """Inbox each (update_id, chat_id, payload JSON) not handled or inboxed yet; new ids, ascending."""
-        first: dict[int, tuple[int, int | None, str]] = {}
+    async def ping(self) -> None:
+        """Return once the store answers again (raises StoreUnavailable while it does not)."""
+        await self._fetchone("SELECT 1 AS up", ())
+
+    async def receive_updates(self, updates: Sequence[InboxRow], owner: str, lease: float) -> list[InboxRow]:
+        """Inbox each update not handled or inboxed yet; claim for ``owner``, for ``lease`` seconds,
+        each of their lanes that no live holder has. Returns the first waiting update of each lane
+        claimed, by lane."""
+        first: dict[int, InboxRow] = {}
         for update in updates:
-            first.setdefault(update[0], update)  # an id twice in one batch: its first occurrence
+            first.setdefault(update.update_id, update)  # an id twice in one batch: its first occurrence
         if not first:
             return []
-        ids = sorted(first)
         async with self._transaction() as conn:
-            # Holding the ids' locks, the insert's snapshot sees every mark_handled of them that
-            # committed before; one committing later waits for this insert and then deletes it.
-            await conn.execute(_LOCK_UPDATES, (_UPDATE_LOCK_CLASS, sorted({_lock_key(u) for u in ids})))
-            cursor = await conn.execute(
-                _RECEIVE, (_now(), ids, [first[u][1] for u in ids], [first[u][2] for u in ids])
-            )
-            rows = await cursor.fetchall()
-        return sorted(row["update_id"] for row in rows)
+            return await delivery.receive_updates(conn, [first[u] for u in sorted(first)], owner, lease)
 
-    async def inbox(self, limit: int = 10_000) -> list[tuple[int, str]]:
-        """(update_id, payload) of the updates received and not handled yet, ascending by update_id."""
+    async def finish_update(self, update_id: int, lane: int, owner: str, lease: float) -> Finished:
+        """Record the update handled and take it out of the inbox; if ``owner`` holds the lane and
+        more updates wait in it, renew the lease and return the next one, else let the lane go.
+        Every ``prune_every`` calls, prune old handled records (never the inbox)."""
+        self._finishes += 1
+        async with self._transaction() as conn:
+            finished = await delivery.finish_update(conn, update_id, lane, owner, lease)
+            if self._finishes % self._prune_every == 0:
+                await self._prune(conn)
+        return finished
+
+    async def renew_lanes(self, owner: str, lanes: Sequence[int], lease: float) -> list[int]:
+        """Extend ``owner``'s leases of ``lanes`` by ``lease`` seconds; the lanes it still holds."""
+        if not lanes:
+            return []
+        async with self._transaction() as conn:
+            return await delivery.renew_lanes(conn, owner, lanes, lease)
+
+    async def claim_lanes(self, owner: str, lease: float, limit: int) -> list[InboxRow]:
+        """Claim up to ``limit`` lanes whose updates wait with no live holder; the first waiting
+        update of each."""
+        async with self._transaction() as conn:
+            return await delivery.claim_lanes(conn, owner, lease, limit)
+
+    async def lane_owners(self) -> list[str]:
+        """The owners that hold lanes."""
+        async with self._connection() as conn:
+            rows = await (await conn.execute("SELECT DISTINCT owner FROM lanes")).fetchall()
+        return [row["owner"] for row in rows]
+
+    async def release_lanes(self, owner: str) -> None:
+        """Let go of every lane ``owner`` holds (it is stopping): others may take them at once."""
+        await self._execute("DELETE FROM lanes WHERE owner = %s", (owner,))
+
+    async def set_aside(self, update_id: int, payload: str, reason: str) -> None:
+        """Keep an update that cannot be handled for a person to look at: recorded with the
+        reason, counted as handled and out of the inbox."""
+        async with self._transaction() as conn:
+            await delivery.set_aside(conn, update_id, payload, reason)
+
+    async def inbox(self, limit: int = 10_000) -> list[InboxRow]:
+        """The updates received and not handled yet, ascending by update_id."""
         if limit <= 0:
             return []
         async with self._connection() as conn:
-            rows = await (await conn.execute(_SELECT_INBOX, (limit,))).fetchall()
-        return [(row["update_id"], row["payload"]) for row in rows]
+            return await delivery.inbox(conn, limit)
 
     async def is_handled(self, update_id: int) -> bool:
         """Whether the update was handled already (Telegram re-delivers after a crash)."""
@@ -511,29 +573,18 @@ class PostgresStore:
         )
         return row is not None
 
-    async def mark_handled(self, update_id: int) -> None:
-        """Record the update handled and take it out of the inbox, atomically (idempotent); every
-        ``prune_every`` calls, prune old handled records (never the inbox)."""
-        self._marks += 1
-        async with self._transaction() as conn:
-            if self._version >= _INBOX_VERSION:  # opened at an older version (tests): no inbox yet
-                await conn.execute(_LOCK_UPDATES, (_UPDATE_LOCK_CLASS, [_lock_key(update_id)]))
-                await conn.execute(_MARK_HANDLED, (update_id, _now()))
-                await conn.execute("DELETE FROM inbox WHERE update_id = %s", (update_id,))
-            else:
-                await conn.execute(_MARK_HANDLED, (update_id, _now()))
-            if self._marks % self._prune_every == 0:
-                await self._prune(conn)
-
     async def _prune(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
         # One pruner at a time across processes (the others skip): two concurrent range deletes
         # could deadlock, and one is enough.
         cursor = await conn.execute(_TRY_LOCK_PRUNE, (_LOCK_CLASS, _PRUNE_LOCK))
         locked = await cursor.fetchone()
-        if not (locked and locked["locked"]) or await _current_version(conn) < 1:
+        version = await _current_version(conn)
+        if not (locked and locked["locked"]) or version < 1:
             return
         await conn.execute(_PRUNE_HANDLED[0], (self._keep_handled - 1,))
         await conn.execute(_PRUNE_HANDLED[1], (_now() - self._handled_max_age,))
+        if version >= _SET_ASIDE_VERSION:
+            await conn.execute(_PRUNE_SET_ASIDE, (_now() - SET_ASIDE_MAX_AGE,))
 
 
 # --- transactions -----------------------------------------------------------------------------------
@@ -568,11 +619,6 @@ async def _lock_chat(conn: psycopg.AsyncConnection[dict[str, Any]], chat_id: int
     return await (await conn.execute(_LOCK_CHAT, (chat_id,))).fetchone() is not None
 
 
-def _lock_key(update_id: int) -> int:
-    """The update's advisory lock key: its id folded into a signed 32-bit integer."""
-    return (update_id + 2**31) % 2**32 - 2**31
-
-
 # --- rows → values ------------------------------------------------------------------------------------
 def _entry(row: dict[str, Any], number: int) -> LibraryEntry:
     return entry_from_row(row, number, row["added_at"].astimezone(UTC))
@@ -580,3 +626,8 @@ def _entry(row: dict[str, Any], number: int) -> LibraryEntry:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _unavailable(error: psycopg.OperationalError) -> StoreUnavailable:
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return StoreUnavailable(f"PostgreSQL: {first_line}")

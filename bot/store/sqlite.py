@@ -24,12 +24,16 @@ from typing import Any, TypeVar
 
 from index import Article
 
+from . import sqlite_delivery as delivery
 from .base import (
     ANSWER_COLUMNS,
     AnswerRecord,
     ChatSettings,
+    Finished,
+    InboxRow,
     LibraryEntry,
     PendingAdd,
+    StoreUnavailable,
     answer_from_row,
     answer_params,
     entry_from_row,
@@ -167,12 +171,48 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = (
             )""",
         ),
     ),
+    (
+        6,  # lanes: a chat's updates handled in order by one process at a time; updates set aside
+        (
+            "ALTER TABLE inbox RENAME COLUMN chat_id TO lane",
+            "UPDATE inbox SET lane = 0 WHERE lane IS NULL",  # kept by an older bot: no chat
+            "CREATE INDEX inbox_lane ON inbox (lane, update_id)",
+            """CREATE TABLE lanes (
+                lane INTEGER PRIMARY KEY,
+                owner TEXT NOT NULL,  -- the process holding it
+                expires_at REAL NOT NULL  -- Unix time: anyone may take the lane over after it
+            )""",
+            "CREATE INDEX lanes_owner ON lanes (owner)",
+            """CREATE TABLE set_aside_updates (
+                update_id INTEGER PRIMARY KEY,
+                payload TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                set_aside_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 HANDLED_KEEP = 100_000  # handled update ids kept at most…
 HANDLED_MAX_AGE = timedelta(days=2)  # …and for this long: Telegram drops undelivered updates after 24 h
-PRUNE_EVERY = 1000  # mark_handled calls between prunes
+SET_ASIDE_MAX_AGE = timedelta(days=30)  # set-aside updates are kept this long, for a person to look at
+PRUNE_EVERY = 1000  # finish_update calls between prunes
+BUSY_TIMEOUT_SECONDS = 10.0  # a call waits this long for another process's write lock, then fails
+# Failures of the file, not of the call: waiting (for a lock, for space, for a remount) can mend them.
+_UNAVAILABLE_CODES = {
+    getattr(sqlite3, name)
+    for name in (
+        "SQLITE_BUSY",
+        "SQLITE_LOCKED",
+        "SQLITE_IOERR",
+        "SQLITE_FULL",
+        "SQLITE_CANTOPEN",
+        "SQLITE_PROTOCOL",
+        "SQLITE_READONLY",
+        "SQLITE_NOMEM",
+    )
+}
 _MAX_INT = 2**63 - 1  # SQLite integers are 64-bit; a larger /remove number simply has no entry
 
 _ENTRY_COLUMNS = """ca.seq, ca.added_at, ca.added_by, ca.added_by_id,
@@ -251,17 +291,13 @@ _RESET = """INSERT INTO conversations (chat_id, thread_id, reset_after, reset_at
     ON CONFLICT (chat_id, thread_id) DO UPDATE SET
         reset_after = max(conversations.reset_after, excluded.reset_after),
         reset_at = excluded.reset_at"""
-_MARK_HANDLED = "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
-_INBOX_VERSION = 3  # the schema version that added the inbox
-_RECEIVE = """INSERT INTO inbox (update_id, chat_id, payload, received_at)
-    SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM handled_updates WHERE update_id = ?)
-    ON CONFLICT (update_id) DO NOTHING"""
-_SELECT_INBOX = "SELECT update_id, payload FROM inbox ORDER BY update_id LIMIT ?"
 _PRUNE_HANDLED = (
     """DELETE FROM handled_updates WHERE update_id < (
         SELECT update_id FROM handled_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)""",
     "DELETE FROM handled_updates WHERE handled_at < ?",
 )
+_PRUNE_SET_ASIDE = "DELETE FROM set_aside_updates WHERE set_aside_at < ?"
+_SET_ASIDE_VERSION = 4  # the schema version that added set_aside_updates
 
 
 class SQLiteStore:
@@ -279,8 +315,7 @@ class SQLiteStore:
         self._keep_handled = keep_handled
         self._handled_max_age = handled_max_age
         self._prune_every = prune_every
-        self._marks = 0
-        self._version = 0  # the file's schema version, as of open()
+        self._finishes = 0
         self._thread: BatchingThread | None = None
         self._conn: sqlite3.Connection | None = None
 
@@ -292,7 +327,6 @@ class SQLiteStore:
         try:
             await self._run(ALONE, self._connect_sync)
             await self._write(_migrate, LATEST_VERSION if schema_version is None else schema_version)
-            self._version = await self._read(_current_version)
             await self._write(self._prune)
         except BaseException:
             await self.close()
@@ -312,7 +346,7 @@ class SQLiteStore:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode (isolation_level=None): transactions are the explicit BEGINs of batches.
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
             conn.row_factory = sqlite3.Row
             _use_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -327,7 +361,12 @@ class SQLiteStore:
     async def _run(self, kind: str, fn: Callable[..., T], *args: Any) -> T:
         if self._thread is None:
             raise RuntimeError("the store is not open: await store.open() first")
-        return await self._thread.submit(kind, fn, *args)
+        try:
+            return await self._thread.submit(kind, fn, *args)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF in _UNAVAILABLE_CODES:  # the primary code of an extended one
+                raise StoreUnavailable(f"SQLite: {error}") from error
+            raise
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(conn, *args)`` as a transaction of its own: all of it is committed or none."""
@@ -430,43 +469,78 @@ class SQLiteStore:
         await self._write(_execute, _RESET, (chat_id, thread_id, _timestamp(_now()), chat_id, thread_id))
 
     # --- delivery ------------------------------------------------------------------------------------
-    async def receive_updates(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
-        """Inbox each (update_id, chat_id, payload JSON) not handled or inboxed yet; new ids, ascending."""
+    async def ping(self) -> None:
+        """Return once the store takes writes again (raises StoreUnavailable while it does not)."""
+        await self._write(_nothing)
+
+    async def receive_updates(self, updates: Sequence[InboxRow], owner: str, lease: float) -> list[InboxRow]:
+        """Inbox each update not handled or inboxed yet; claim for ``owner``, for ``lease`` seconds,
+        each of their lanes that no live holder has. Returns the first waiting update of each lane
+        claimed, by lane."""
         if not updates:
             return []
-        return await self._write(_receive_updates, _unique(updates))
+        now = _timestamp(_now())
+        return await self._write(delivery.receive_updates, _unique(updates), owner, lease, now)
 
-    async def inbox(self, limit: int = 10_000) -> list[tuple[int, str]]:
-        """(update_id, payload) of the updates received and not handled yet, ascending by update_id."""
+    async def finish_update(self, update_id: int, lane: int, owner: str, lease: float) -> Finished:
+        """Record the update handled and take it out of the inbox; if ``owner`` holds the lane and
+        more updates wait in it, renew the lease and return the next one, else let the lane go.
+        Every ``prune_every`` calls, prune old handled records (never the inbox)."""
+        self._finishes += 1
+        prune = self._finishes % self._prune_every == 0
+        return await self._write(self._finish_update, update_id, lane, owner, lease, prune)
+
+    def _finish_update(
+        self, conn: sqlite3.Connection, update_id: int, lane: int, owner: str, lease: float, prune: bool
+    ) -> Finished:
+        finished = delivery.finish_update(conn, update_id, lane, owner, lease, _timestamp(_now()))
+        if prune:
+            self._prune(conn)
+        return finished
+
+    async def renew_lanes(self, owner: str, lanes: Sequence[int], lease: float) -> list[int]:
+        """Extend ``owner``'s leases of ``lanes`` by ``lease`` seconds; the lanes it still holds."""
+        if not lanes:
+            return []
+        return await self._write(delivery.renew_lanes, owner, lanes, lease)
+
+    async def claim_lanes(self, owner: str, lease: float, limit: int) -> list[InboxRow]:
+        """Claim up to ``limit`` lanes whose updates wait with no live holder; the first waiting
+        update of each."""
+        return await self._write(delivery.claim_lanes, owner, lease, limit)
+
+    async def lane_owners(self) -> list[str]:
+        """The owners that hold lanes."""
+        return [row[0] for row in await self._read(_fetchall, "SELECT DISTINCT owner FROM lanes", ())]
+
+    async def release_lanes(self, owner: str) -> None:
+        """Let go of every lane ``owner`` holds (it is stopping): others may take them at once."""
+        await self._write(delivery.release_lanes, owner)
+
+    async def set_aside(self, update_id: int, payload: str, reason: str) -> None:
+        """Keep an update that cannot be handled for a person to look at: recorded with the
+        reason, counted as handled and out of the inbox."""
+        await self._write(delivery.set_aside, update_id, payload, reason, _timestamp(_now()))
+
+    async def inbox(self, limit: int = 10_000) -> list[InboxRow]:
+        """The updates received and not handled yet, ascending by update_id."""
         if limit <= 0:
             return []
-        rows = await self._read(_fetchall, _SELECT_INBOX, (limit,))
-        return [(row[0], row[1]) for row in rows]
+        return await self._read(delivery.inbox, limit)
 
     async def is_handled(self, update_id: int) -> bool:
         """Whether the update was handled already (Telegram re-delivers after a crash)."""
         row = await self._read(_fetchone, "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
         return row is not None
 
-    async def mark_handled(self, update_id: int) -> None:
-        """Record the update handled and take it out of the inbox, atomically (idempotent); every
-        ``prune_every`` calls, prune old handled records (never the inbox)."""
-        self._marks += 1
-        prune = self._marks % self._prune_every == 0
-        await self._write(self._mark_handled, update_id, prune)
-
-    def _mark_handled(self, conn: sqlite3.Connection, update_id: int, prune: bool) -> None:
-        conn.execute(_MARK_HANDLED, (update_id, _timestamp(_now())))
-        if self._version >= _INBOX_VERSION:  # opened at an older version (tests): no inbox yet
-            conn.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
-        if prune:
-            self._prune(conn)
-
     def _prune(self, conn: sqlite3.Connection) -> None:
-        if _current_version(conn) < 1:  # opened at version 0 (tests): nothing to prune
+        version = _current_version(conn)
+        if version < 1:  # opened at version 0 (tests): nothing to prune
             return
         conn.execute(_PRUNE_HANDLED[0], (self._keep_handled - 1,))
         conn.execute(_PRUNE_HANDLED[1], (_timestamp(_now() - self._handled_max_age),))
+        if version >= _SET_ASIDE_VERSION:
+            conn.execute(_PRUNE_SET_ASIDE, (_timestamp(_now() - SET_ASIDE_MAX_AGE),))
 
 
 # --- transactions (run on the worker thread, inside a write transaction) -------------------------------
@@ -535,23 +609,16 @@ def _library(conn: sqlite3.Connection, chat_id: int) -> list[LibraryEntry]:
     return [_entry(row, number) for number, row in enumerate(rows, start=1)]
 
 
-def _receive_updates(conn: sqlite3.Connection, updates: list[tuple[int, int | None, str]]) -> list[int]:
-    # The write lock (BEGIN IMMEDIATE) serializes this with every other process's receive and
-    # mark_handled: an update is inboxed once, and never after it was handled.
-    now = _timestamp(_now())
-    return [
-        update_id
-        for update_id, chat_id, payload in updates
-        if conn.execute(_RECEIVE, (update_id, chat_id, payload, now, update_id)).rowcount
-    ]
-
-
-def _unique(updates: Sequence[tuple[int, int | None, str]]) -> list[tuple[int, int | None, str]]:
+def _unique(updates: Sequence[InboxRow]) -> list[InboxRow]:
     """The updates by ascending update_id, each id once (its first occurrence)."""
-    first: dict[int, tuple[int, int | None, str]] = {}
+    first: dict[int, InboxRow] = {}
     for update in updates:
         first.setdefault(update[0], update)
     return [first[update_id] for update_id in sorted(first)]
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    """An empty write transaction: taking the write lock is the test."""
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
