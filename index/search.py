@@ -393,9 +393,9 @@ class Index:
         terms = context.terms
         indices = [c.index for c in self.scorer.top(terms + context.borrowed, CANDIDATES)]
         # Around the previous answer, candidates whatever their words; around the opening, only
-        # for a question that shares a word with the library, asks for more ("anything
-        # interesting?"), or names the article's subject by a pronoun ("when was he born?").
-        if context.place is not None and (indices or context.follow_up or context.related):
+        # for a question that asks for more ("anything interesting?") or names the article's
+        # subject by a pronoun ("when was he born?").
+        if context.place is not None and (context.follow_up or context.related):
             indices += [i for i in self._near(context.place) if i not in indices]
         if not indices:
             return self._related_in_meaning(question)

@@ -252,7 +252,10 @@ def test_an_update_delivered_to_two_processes_is_handled_once(fake_api, tmp_path
     try:
         for title in ("First", "Second"):
             added = fake_api.send_text(admin.chat, admin.user, ZORBLAX.replace("The Zorblax Gazette", title))
-            fake_api.wait_until_bot_replies(admin.chat, after=added, timeout=30)
+            [status] = fake_api.wait_until_bot_replies(admin.chat, after=added, timeout=30)
+            fake_api.wait_until(  # an /add answers at once, then edits its reply when the article is in
+                lambda status=status: "Added" in fake_api.message(status)["text"], timeout=60, what="added"
+            )
         removing = fake_api.send_text(admin.chat, admin.user, "/remove 1")
         fake_api.wait_until_bot_replies(admin.chat, after=removing, timeout=30)
         for number in range(3):
