@@ -78,7 +78,7 @@ class BotProcess:
         self.starts += 1
 
     def _read(self, stream: Any) -> None:
-        with self.log.open("ab") as copy:
+        with stream, self.log.open("ab") as copy:  # the pipe closed at its end, not left to the GC
             for line in stream:
                 copy.write(line)
                 copy.flush()
