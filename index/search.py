@@ -211,6 +211,9 @@ class Index:
             lambda paragraph: self._sentence_vectors([paragraph])
         )
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
+        self._paragraphs_of: dict[Article, range] = {}  # an article → its paragraphs' positions
+        for i, (a, _) in enumerate(self.paragraphs):
+            self._paragraphs_of[a] = range(self._paragraphs_of.get(a, range(i, i)).start, i + 1)
 
     def search(self, question: str, history: Sequence[Turn] = (), k: int = 5) -> Answer:
         """Rank the library's passages for a question.
@@ -272,9 +275,8 @@ class Index:
         """The sentences of ``article`` that the span from ``start`` to ``end`` touches."""
         inside = [
             int(self._first_sentence[number]) + n
-            for number, (a, paragraph) in enumerate(self.paragraphs)
-            if a == article
-            for n, sentence in enumerate(paragraph.sentences)
+            for number in self._paragraphs_of.get(article, ())
+            for n, sentence in enumerate(self.paragraphs[number][1].sentences)
             if sentence.start < end and start < sentence.end
         ]
         return Place(article, inside[0], inside[-1]) if inside else None
@@ -284,12 +286,10 @@ class Index:
         if place is None:
             return {}
         said: dict[int, set[int]] = {}
-        for number, (article, paragraph) in enumerate(self.paragraphs):
+        for number in self._paragraphs_of.get(place.article, ()):
             first = int(self._first_sentence[number])
-            inside = {n - first for n in range(place.first, place.last + 1)} & set(
-                range(len(paragraph.sentences))
-            )
-            if article == place.article and inside:
+            count = len(self.paragraphs[number][1].sentences)
+            if inside := set(range(max(place.first - first, 0), min(place.last - first + 1, count))):
                 said[number] = inside
         return said
 
@@ -298,10 +298,9 @@ class Index:
         if not self.articles:
             return None
         article = self.articles[-1]
-        first = next((n for n, (a, _) in enumerate(self.paragraphs) if a == article), None)
-        if first is None:
+        if not (paragraphs := self._paragraphs_of.get(article)):
             return None
-        before = int(self._first_sentence[first]) - 1
+        before = int(self._first_sentence[paragraphs.start]) - 1
         return Place(article, before, before)
 
     def summary(self, article: Article | None = None, k: int = SUMMARY_SENTENCES) -> Answer:
