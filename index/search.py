@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -389,6 +390,8 @@ class Index:
         return near.pop() if len(near) == 1 else term
 
     def _rank(self, question: Question, context: Context) -> list[tuple[int, float]]:
+        """Candidate windows, best first, with their scores (step 6 of docs/architecture.md, and
+        the conversation's part, step 9)."""
         terms = context.terms
         indices = [c.index for c in self.scorer.top(terms + context.borrowed, CANDIDATES)]
         # Around the previous answer, candidates whatever their words; around the opening, only
@@ -425,12 +428,11 @@ class Index:
             scores += context.weight * scale * self._closeness(context.place, indices)
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
-        ranked = sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
-        return ranked
+        return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
-    def _answers_type(self, pattern, window: int, terms: list[str]) -> bool:
+    def _answers_type(self, pattern: re.Pattern[str], window: int, terms: list[str]) -> bool:
         """Whether a sentence of the window holding one of ``terms`` (any, for none) mentions
-        what the question asks for: a date beside "announced", not one sentences away."""
+        what the question asks for: a date beside "announced", not one a sentence away."""
         passage = self.passages[window]
         paragraph = self.paragraph_index[window]
         article, spans = passage.article, self.paragraphs[paragraph][1].sentences
