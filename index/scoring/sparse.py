@@ -299,15 +299,18 @@ class SparseBM25Scorer:
             self._term_vectors[term] = vector
         return vector
 
-    def _union(self, postings: list[np.ndarray]) -> np.ndarray:
+    @staticmethod
+    def _union(postings: list[np.ndarray]) -> np.ndarray:
+        """The passages of all the given postings, ascending, each once."""
         if len(postings) == 1:
             return postings[0]
-        if sum(len(p) for p in postings) * _DENSE < self._size:
-            return np.unique(np.concatenate(postings))
-        marked = np.zeros(self._size, dtype=bool)
-        for passages in postings:
-            marked[passages] = True
-        return np.flatnonzero(marked)
+        # Sorted runs: a stable sort merges them in one pass (np.unique would sort from scratch).
+        passages = np.concatenate(postings)
+        passages.sort(kind="stable")
+        new = np.empty(len(passages), dtype=bool)
+        new[:1] = True
+        np.not_equal(passages[1:], passages[:-1], out=new[1:])
+        return passages[new]
 
     def __len__(self) -> int:
         return self._size
