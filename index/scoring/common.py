@@ -7,7 +7,7 @@ import numpy as np
 
 # A term found in one passage in COMMON or more is common. Its postings would take 5 bytes per
 # passage it is in (≥ 5/COMMON per passage of the library); a count per passage takes 1.
-COMMON = 8
+COMMON = 32
 # Passages per fine block and per coarse block. A question's bound is summed over the coarse
 # blocks first, then over the fine blocks of the coarse ones that can still hold a top passage.
 FINE = 4
@@ -40,7 +40,7 @@ class CommonTerms:
     def fine_bound(self, row: int, coarse_blocks: np.ndarray) -> np.ndarray:
         """The term's best tf-part (a bound: never below it) in each fine block of the given
         coarse blocks, one row of fine blocks per coarse block."""
-        return self.step * in_coarse(self.fine[row], coarse_blocks)
+        return np.float32(self.step) * in_coarse(self.fine[row], coarse_blocks)
 
     def coarse_bound(self, row: int) -> np.ndarray:
         """The term's best tf-part (a bound) in each coarse block."""

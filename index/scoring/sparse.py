@@ -37,6 +37,7 @@ _TERM_VECTOR_BYTES = 256 * 1024
 # Bounds are summed in another order than scores: a relative margin keeps float rounding from
 # ever pruning a passage that ties with the k-th best.
 _MARGIN = 1 + 1e-9
+_MARGIN_32 = 1 + 1e-5
 # Up to _EXACT (or _FEW·k) candidates are all scored exactly; past that, the _FEW·k best on the
 # terms read so far are, to learn a k-th best score that prunes the others.
 _EXACT = 512
@@ -86,7 +87,8 @@ class SparseBM25Scorer:
         frequency = np.diff(offsets)
         self._idf = np.array([math.log((self._size + 1) / df) for df in frequency.tolist()])
         self._offsets, self._postings, self._counts = offsets, postings, counts
-        self._max_part = np.maximum.reduceat(self._tf_part(0, len(postings)), offsets[:-1])
+        # Each term's best tf-part bounds what it adds: float32, rounded up, is still a bound.
+        self._max_part = _rounded_up(np.maximum.reduceat(self._tf_part(0, len(postings)), offsets[:-1]))
         common = [] if self._small else np.flatnonzero(frequency * COMMON >= self._size).tolist()
         dense = np.zeros((len(common), len(self._norm)), dtype=counts.dtype)
         for row, term in enumerate(common):
@@ -97,7 +99,7 @@ class SparseBM25Scorer:
         for term in common:
             kept[offsets[term] : offsets[term + 1]] = False
         frequency[common] = 0
-        self._offsets = np.concatenate(([0], np.cumsum(frequency)))
+        self._offsets = np.concatenate(([0], np.cumsum(frequency))).astype(np.min_scalar_type(len(postings)))
         self._postings, self._counts = postings[kept], counts[kept]
 
     def top(self, query: Sequence[str], k: int) -> list[Scored]:
@@ -160,7 +162,7 @@ class SparseBM25Scorer:
         fine blocks of the coarse ones that reach ``kth``; ``kth`` is first raised by scoring
         the fine blocks with the highest bounds.
         """
-        weight = {term: times * self._idf[term] for term, times in repeats.items()}
+        weight = {term: float(times * self._idf[term]) for term, times in repeats.items()}
         fine_blocks = len(self._norm) // FINE
         rarer = {  # the best tf-part of each rarer term in each fine block, found now
             term: block_maxima(self._postings_of(term), self._tf_part(*self._range(term)), fine_blocks)
@@ -172,14 +174,20 @@ class SparseBM25Scorer:
             row = self._common.rows.get(term)
             coarse += w * (self._common.coarse_bound(row) if row is not None else coarse_of(rarer[term]))
         coarse *= _MARGIN
-        if kth == -math.inf:  # a first k-th best from the coarse blocks with the highest bounds
-            blocks, bounds = self._fine_bounds(weight, rarer, _top(coarse, _SEED_COARSE), floor)
-            kth = self._kth_of(ids, blocks[_top(bounds, _SEED_FINE * k)], k)
+        seeds = _SEED_COARSE
+        while kth == -math.inf or (reaching := np.count_nonzero(coarse >= kth)) > 4 * seeds:
+            # A (better) k-th best from the fine blocks with the highest bounds, in a share of
+            # the coarse blocks with the highest bounds.
+            seeds = seeds if kth == -math.inf else max(2 * seeds, reaching // 4)
+            blocks, bounds = self._fine_bounds(weight, rarer, _top(coarse, seeds), floor)
+            kth = max(kth, self._kth_of(ids, blocks[_top(bounds, _SEED_FINE * k)], k))
+            if kth == -math.inf:  # fewer than k matches there: every block is scored
+                break
         blocks, bounds = self._fine_bounds(weight, rarer, np.flatnonzero(coarse >= kth), floor)
         seeds = _SEED_FINE * k
         while (reaching := np.count_nonzero(bounds >= kth)) > 4 * seeds:
             # Many blocks still reach it: a better k-th best from a share of the best of them.
-            seeds = reaching // 4
+            seeds = max(2 * seeds, reaching // 4)
             kth = max(kth, self._kth_of(ids, blocks[_top(bounds, seeds)], k))
         passages, scores = self._score_fine(ids, blocks[bounds >= kth])
         return _best(passages, scores, k)
@@ -187,14 +195,16 @@ class SparseBM25Scorer:
     def _fine_bounds(
         self, weight: dict[int, float], rarer: dict[int, np.ndarray], coarse: np.ndarray, floor: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The fine blocks of the given coarse blocks, and each one's bound."""
-        bounds = np.full((len(coarse), FINE_PER_COARSE), floor)
+        """The fine blocks of the given coarse blocks, and each one's bound (float32: a wider
+        margin covers its rounding)."""
+        bounds = np.full((len(coarse), FINE_PER_COARSE), floor, dtype=np.float32)
         for term, w in weight.items():
             row = self._common.rows.get(term)
             bounds += w * (
                 self._common.fine_bound(row, coarse) if row is not None else in_coarse(rarer[term], coarse)
             )
-        return fine_of(coarse), (bounds * _MARGIN).ravel()
+        bounds *= _MARGIN_32
+        return fine_of(coarse), bounds.ravel()
 
     def _kth_of(self, ids: list[int], fine: np.ndarray, k: int) -> float:
         """The k-th best score in the given fine blocks; -inf when they hold fewer than k matches."""
@@ -323,6 +333,12 @@ def _sum(ids: list[int], idf: np.ndarray, delta: float, parts: dict[int, np.ndar
     for term in ids:
         scores += idf[term] * (delta + parts[term])
     return scores
+
+
+def _rounded_up(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32, none of them below the float64 value."""
+    rounded = values.astype(np.float32)
+    return np.where(rounded < values, np.nextafter(rounded, np.float32(np.inf)), rounded)
 
 
 def _at(parts: dict[int, np.ndarray], positions: np.ndarray) -> dict[int, np.ndarray]:

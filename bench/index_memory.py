@@ -1,0 +1,88 @@
+"""Bytes per passage of a whole ``Index``, and of its three BM25 scorers, on a real library.
+
+    python bench/index_memory.py                       # the eval's dev articles (../shared/eval)
+    python bench/index_memory.py --repeat 3            # the same articles three times over
+
+An Index ranks windows and also scores each window's paragraph and quote, so it keeps three
+scorers over overlapping text. Reported: the scorers' arrays (numpy ``nbytes``; Python lists of
+floats at 32 bytes an item), what tracemalloc sees the Index build keep, and the build time,
+split into tokenizing and the scorers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index import Article, Index  # noqa: E402
+
+EVAL = Path(os.environ.get("EVAL_DATA", ROOT.parent / "shared" / "eval" / "data" / "dev"))
+
+
+def scorer_bytes(scorer: object) -> int:
+    """The arrays a scorer keeps (one level of attributes down), and its lists of floats."""
+    total, seen = 0, set()
+    stack = [scorer]
+    while stack:
+        thing = stack.pop()
+        for value in vars(thing).values():
+            if isinstance(value, np.ndarray) and id(value) not in seen:
+                seen.add(id(value))
+                total += value.nbytes
+            elif isinstance(value, list) and value and isinstance(value[0], float):
+                total += 32 * len(value)
+            elif hasattr(value, "__dict__") and not isinstance(value, type) and value is not scorer:
+                stack.append(value)
+    return total
+
+
+def articles(repeat: int) -> list[Article]:
+    texts = []
+    for name in ("squad11", "quac"):
+        with gzip.open(EVAL / f"{name}.jsonl.gz", "rt") as lines:
+            texts += [json.loads(line)["text"] for line in lines]
+    return [Article(title=f"{n}-{i}", text=text) for n in range(repeat) for i, text in enumerate(texts)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    library = articles(args.repeat)
+    tracemalloc.start()
+    started = time.perf_counter()
+    index = Index(library)
+    build_s = time.perf_counter() - started
+    kept, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    passages = len(index.passages)
+    scorers = {
+        "windows": index.scorer,
+        "paragraphs": index.paragraph_scorer,
+        "quotes": index.quote_scorer,
+    }
+    print(f"{len(library)} articles, {passages:,} passages (windows); Index built in {build_s:.1f} s")
+    for name, scorer in scorers.items():
+        print(f"  {name}: {len(scorer):,} units, {scorer_bytes(scorer) / passages:.0f} bytes per passage")
+    three = sum(scorer_bytes(s) for s in scorers.values())
+    print(f"three scorers: {three / passages:.0f} bytes per passage "
+          f"({three / scorer_bytes(index.scorer):.2f}× the windows scorer)")  # fmt: skip
+    print(f"whole Index (tracemalloc): {kept / passages:.0f} bytes per passage")
+    started = time.perf_counter()
+    type(index.scorer)(index.passage_terms)
+    print(f"the windows scorer alone, from the Index's tokens: {time.perf_counter() - started:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
