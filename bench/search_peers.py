@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_latency import corpus_and_questions  # noqa: E402
+from search_latency import corpus_and_questions
 
-from index.scoring import DELTA, K1, B, SparseBM25Scorer  # noqa: E402
+from index.scoring import DELTA, K1, B, SparseBM25Scorer
 
 TOP = 5
 
@@ -114,10 +114,12 @@ def main() -> None:
         for name, ms in fastest.items():
             latencies[name].append(ms)
 
-    print(f"\n| passages | engine | build s | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|")
+    print("\n| passages | engine | build s | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|")
     for name, values in latencies.items():
         p50, p99 = np.percentile(values, 50), np.percentile(values, 99)
-        print(f"| {args.passages:,} | {name} | {builds[name]:.2f} | {p50:.3f} | {p99:.3f} | {max(values):.3f} |")
+        print(
+            f"| {args.passages:,} | {name} | {builds[name]:.2f} | {p50:.3f} | {p99:.3f} | {max(values):.3f} |"
+        )
     ours = latencies["project"]
     for name, values in latencies.items():
         if name != "project":
