@@ -4,9 +4,9 @@
     python bench/index_memory.py --repeat 3            # the same articles three times over
 
 An Index ranks windows and also scores each window's paragraph and quote, so it keeps three
-scorers over overlapping text. Reported: the scorers' arrays (numpy ``nbytes``; Python lists of
-floats at 32 bytes an item), what tracemalloc sees the Index build keep, and the build time,
-split into tokenizing and the scorers.
+scorers over overlapping text. Reported: the scorers' arrays (numpy ``nbytes``, an array the
+scorers share counted once; Python lists of floats at 32 bytes an item) beside those of one
+scorer built over the windows' own tokens, and what tracemalloc sees the Index build keep.
 """
 
 from __future__ import annotations
@@ -30,19 +30,23 @@ from index import Article, Index  # noqa: E402
 EVAL = Path(os.environ.get("EVAL_DATA", ROOT.parent / "shared" / "eval" / "data" / "dev"))
 
 
-def scorer_bytes(scorer: object) -> int:
-    """The arrays a scorer keeps (one level of attributes down), and its lists of floats."""
+def array_bytes(*things: object) -> int:
+    """The arrays the given objects keep (attributes, and theirs), each array counted once, and
+    their lists of floats."""
     total, seen = 0, set()
-    stack = [scorer]
+    stack = list(things)
     while stack:
         thing = stack.pop()
+        if id(thing) in seen:
+            continue
+        seen.add(id(thing))
         for value in vars(thing).values():
             if isinstance(value, np.ndarray) and id(value) not in seen:
                 seen.add(id(value))
                 total += value.nbytes
             elif isinstance(value, list) and value and isinstance(value[0], float):
                 total += 32 * len(value)
-            elif hasattr(value, "__dict__") and not isinstance(value, type) and value is not scorer:
+            elif hasattr(value, "__dict__") and not isinstance(value, type):
                 stack.append(value)
     return total
 
@@ -67,21 +71,23 @@ def main() -> None:
     kept, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     passages = len(index.passages)
-    scorers = {
-        "windows": index.scorer,
-        "paragraphs": index.paragraph_scorer,
-        "quotes": index.quote_scorer,
-    }
+    scorers = {"windows": index.scorer, "paragraphs": index.paragraph_scorer, "quotes": index.quote_scorer}
     print(f"{len(library)} articles, {passages:,} passages (windows); Index built in {build_s:.1f} s")
-    for name, scorer in scorers.items():
-        print(f"  {name}: {len(scorer):,} units, {scorer_bytes(scorer) / passages:.0f} bytes per passage")
-    three = sum(scorer_bytes(s) for s in scorers.values())
-    print(f"three scorers: {three / passages:.0f} bytes per passage "
-          f"({three / scorer_bytes(index.scorer):.2f}× the windows scorer)")  # fmt: skip
-    print(f"whole Index (tracemalloc): {kept / passages:.0f} bytes per passage")
     started = time.perf_counter()
-    type(index.scorer)(index.passage_terms)
-    print(f"the windows scorer alone, from the Index's tokens: {time.perf_counter() - started:.2f} s")
+    alone = type(index.scorer)(index.passage_terms)
+    alone_s = time.perf_counter() - started
+    one = array_bytes(alone)
+    print(
+        f"one scorer over the windows' own tokens: {one / passages:.0f} bytes per passage ({alone_s:.2f} s)"
+    )
+    for name, scorer in scorers.items():
+        own = array_bytes(scorer) / passages
+        print(f"  the Index's {name}: {len(scorer):,} units, {own:.0f} bytes per passage")
+    three = array_bytes(*scorers.values())  # what they share counted once
+    print(
+        f"the Index's three scorers: {three / passages:.0f} bytes per passage ({three / one:.2f}× one scorer)"
+    )
+    print(f"whole Index (tracemalloc): {kept / passages:.0f} bytes per passage")
 
 
 if __name__ == "__main__":

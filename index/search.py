@@ -16,7 +16,7 @@ from .derived import derived
 from .highlight import DATE, NAME, NUMBER, highlights, mentions
 from .passages import Passage, paragraph_passages, quoted, widen
 from .question import AnswerType, Question, analyse, opposed
-from .scoring import Scorer, SparseBM25Scorer
+from .scoring import Scorer, SparseBM25Scorer, sentence_scorers
 from .sentences import Paragraph, split_paragraphs
 from .summary import SUMMARY_SENTENCES, key_sentences
 from .tokens import stemmer, tokenize
@@ -144,9 +144,14 @@ class Index:
                 self.sentence_terms.append(sentence_terms)
                 paragraph_terms.append([term for terms in sentence_terms for term in terms])
         self.passage_terms = passage_terms
-        self.scorer = scorer(passage_terms)
-        self.paragraph_scorer = scorer(paragraph_terms)
-        self.quote_scorer = scorer(quote_terms)
+        # Windows, paragraphs and quotes are runs of a paragraph's sentences: their three scorers
+        # read one set of sentence postings.
+        self.scorer, self.paragraph_scorer, self.quote_scorer = sentence_scorers(
+            self.sentence_terms,
+            self.paragraph_index,
+            [(p.first_sentence - 1, p.last_sentence) for p in self.passages],
+            quotes,
+        )
         self.vocabulary = frozenset(term for terms in paragraph_terms for term in terms)
         self._by_prefix: dict[str, list[str]] = {}  # first RELATED_PREFIX letters → library terms
         for term in sorted(self.vocabulary):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.scoring import RankBM25Scorer, SparseBM25Scorer, sparse
-from index.scoring.common import COARSE, FINE
+from index.scoring import RankBM25Scorer, SparseBM25Scorer, postings, sparse
+from index.scoring.blocks import COARSE, FINE
 
 
 def skewed_corpus(rng: random.Random, size: int, vocabulary: int, skew: float) -> list[list[str]]:
@@ -61,9 +61,8 @@ def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, data, k):
 def test_questions_of_common_terms_only(exact, few, data, k):
     corpus = data.draw(libraries())
     scorer = SparseBM25Scorer(corpus, small_library=0)
-    common = [
-        t for t in {t for passage in corpus for t in passage} if sparse.COMMON * _df(corpus, t) >= len(corpus)
-    ]
+    terms = {t for passage in corpus for t in passage}
+    common = [t for t in terms if postings.COMMON * _df(corpus, t) >= len(corpus)]
     if not common:
         return
     question = data.draw(st.lists(st.sampled_from(sorted(common)), min_size=1, max_size=5))
@@ -102,7 +101,7 @@ def test_a_large_library_ranks_as_scoring_every_passage_would(seed):
     rng = random.Random(seed)
     corpus = skewed_corpus(rng, 20_000 + seed * 777, 3_000, 1.1)
     scorer = SparseBM25Scorer(corpus)
-    assert scorer._common.rows  # the large-library path is the one tested
+    assert scorer._blocks.rows  # the large-library path is the one tested
     for _ in range(40):
         source = corpus[rng.randrange(len(corpus))] or ["t0"]
         question = rng.sample(source, min(len(source), rng.randint(1, 4)))

@@ -11,6 +11,16 @@ sharing a term with the query are ranked (:meth:`RankBM25Scorer.top`).
 
 from .bm25 import DELTA, K1, B, Scored, Scorer
 from .reference import RankBM25Scorer
-from .sparse import SMALL_LIBRARY, SparseBM25Scorer
+from .sparse import SMALL_LIBRARY, SparseBM25Scorer, sentence_scorers
 
-__all__ = ["DELTA", "K1", "SMALL_LIBRARY", "B", "RankBM25Scorer", "Scored", "Scorer", "SparseBM25Scorer"]
+__all__ = [
+    "DELTA",
+    "K1",
+    "SMALL_LIBRARY",
+    "B",
+    "RankBM25Scorer",
+    "Scored",
+    "Scorer",
+    "SparseBM25Scorer",
+    "sentence_scorers",
+]
