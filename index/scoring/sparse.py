@@ -4,8 +4,7 @@ touches few units even when all its terms are common."""
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -104,49 +103,49 @@ class SparseBM25Scorer:
         ids = self._term_ids(query) if k > 0 else []
         if not ids:
             return []
-        idf = {term: self._idf(term) for term in ids}
+        asked = _Question(ids, self._idf, self._delta)
         if self._small:
-            vectors = {term: self._term_vector(term, idf[term]) for term in idf}
+            vectors = {term: self._term_vector(term, idf) for term, idf in asked.idf.items()}
             candidates = select.union([holding for _, holding in vectors.values()])
             return _best(
                 candidates, _sum(ids, {t: vector for t, (vector, _) in vectors.items()}, candidates), k
             )
-        repeats = Counter(ids)
-        bound = {t: repeats[t] * idf[t] * (self._max_level[t] * self._step) for t in repeats}
+        bound = {t: w * (int(self._max_level[t]) * self._step) for t, w in asked.weight.items()}
         by_impact = sorted(bound, key=lambda t: -bound[t])
-        floor = sum(idf[t] * self._delta for t in ids)  # what every unit gets
         kth = -math.inf  # a score k units are known to reach: never above the k-th best
         postings: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term read → its units, tf-parts
-        seen: tuple[np.ndarray, dict[int, np.ndarray]] = (np.zeros(0, dtype=np.int64), {})
+        candidates, parts = np.zeros(0, dtype=np.int64), {}
         for taken in range(1, len(by_impact) + 1):
             read, unread = by_impact[:taken], sum(bound[t] for t in by_impact[taken:])
             if read[-1] in self._blocks.rows:
-                return self._top_by_blocks(ids, idf, repeats, floor, kth, k, postings, seen)
+                return self._top_by_blocks(asked, kth, k, postings, (candidates, parts))
             postings[read[-1]] = self._postings_of(read[-1])
-            candidates = select.union([postings[t][0] for t in read])
-            parts = {t: _placed(candidates, *postings[t]) for t in read}
-            seen = candidates, parts
+            if taken == 1:
+                candidates, parts = postings[read[0]][0], {read[0]: postings[read[0]][1]}
+            else:
+                candidates = select.union([postings[t][0] for t in read])
+                parts = {t: _placed(candidates, *postings[t]) for t in read}
+            if len(candidates) < k and taken < len(by_impact):
+                continue  # too few to learn a k-th best, or to stop at
+            chosen, known = candidates, parts
             if len(candidates) > max(_FEW * k, _EXACT):  # many: keep those that can still reach
-                partial = floor + sum(repeats[t] * idf[t] * part for t, part in parts.items())
+                partial = asked.floor + sum(asked.weight[t] * part for t, part in parts.items())
                 likely = select.top(partial, _FEW * k)
-                kth = max(kth, select.kth(self._exact(ids, idf, candidates[likely], _at(parts, likely)), k))
-                if (floor + unread) * MARGIN >= kth and taken < len(by_impact):
+                kth = max(kth, select.kth(self._exact(asked, candidates[likely], _at(parts, likely)), k))
+                if (asked.floor + unread) * MARGIN >= kth and taken < len(by_impact):
                     continue
                 reaching = np.flatnonzero((partial + unread) * MARGIN >= kth)
-                candidates, parts = candidates[reaching], _at(parts, reaching)
-            scores = self._exact(ids, idf, candidates, parts)
-            if len(candidates) >= k:
+                chosen, known = candidates[reaching], _at(parts, reaching)
+            scores = self._exact(asked, chosen, known)
+            if len(chosen) >= k:
                 kth = max(kth, select.kth(scores, k))
-            if (floor + unread) * MARGIN < kth or taken == len(by_impact):
-                return _best(candidates, scores, k)
+            if (asked.floor + unread) * MARGIN < kth or taken == len(by_impact):
+                return _best(chosen, scores, k)
         raise AssertionError("the last term read always ends the search")
 
     def _top_by_blocks(
         self,
-        ids: list[int],
-        idf: dict[int, float],
-        repeats: Counter[int],
-        floor: float,
+        asked: _Question,
         kth: float,
         k: int,
         postings: dict[int, tuple[np.ndarray, np.ndarray]],
@@ -155,8 +154,7 @@ class SparseBM25Scorer:
         """The ``k`` best, once a common term must be read: the units holding the rarer terms
         (``seen``: those read so far, with their tf-parts) are bounded one by one, the others
         block by block (:meth:`Blocks.top`)."""
-        weight = {term: times * idf[term] for term, times in repeats.items()}
-        rare = [term for term in weight if term not in self._blocks.rows]
+        rare = [term for term in asked.weight if term not in self._blocks.rows]
         units, parts = seen
         if any(term not in parts for term in rare):
             for term in rare:
@@ -164,9 +162,15 @@ class SparseBM25Scorer:
                     postings[term] = self._postings_of(term)
             units = select.union([postings[term][0] for term in rare])
             parts = {term: _placed(units, *postings[term]) for term in rare}
-        added = sum((weight[term] * parts[term] for term in rare), np.zeros(len(units)))
+        added = sum((asked.weight[term] * parts[term] for term in rare), np.zeros(len(units)))
         found, scores = self._blocks.top(
-            self._size, weight, floor, (units, added), kth, k, lambda units: self._matching(ids, idf, units)
+            self._size,
+            asked.weight,
+            asked.floor,
+            (units, added),
+            kth,
+            k,
+            lambda units: self._matching(asked, units),
         )
         return _best(found, scores, k)
 
@@ -174,13 +178,13 @@ class SparseBM25Scorer:
         ids = self._term_ids(query)
         if not ids or not len(indices):
             return [0.0] * len(indices)
-        idf = {term: self._idf(term) for term in ids}
+        asked = _Question(ids, self._idf, self._delta)
         if self._small:
-            vectors = {term: self._term_vector(term, idf[term])[0] for term in idf}
+            vectors = {term: self._term_vector(term, idf)[0] for term, idf in asked.idf.items()}
             return _sum(ids, vectors, np.asarray(indices, dtype=np.int64)).tolist()
         # _exact takes each unit once, sorted; the indices asked may repeat, in any order.
         units, order = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
-        return self._exact(ids, idf, units)[order].tolist()
+        return self._exact(asked, units)[order].tolist()
 
     def idf(self, term: str) -> float:
         index = self._vocabulary.get(term) if self._size else None
@@ -213,45 +217,30 @@ class SparseBM25Scorer:
         return units, self._tf_part(counts, units)
 
     def _exact(
-        self,
-        ids: list[int],
-        idf: dict[int, float],
-        units: np.ndarray,
-        known: dict[int, np.ndarray] | None = None,
+        self, asked: _Question, units: np.ndarray, known: dict[int, np.ndarray] | None = None
     ) -> np.ndarray:
         """rank-bm25's score of each unit (sorted) — the same floats to the last bit.
         ``known`` holds tf-parts already read for some terms."""
         known = known or {}
-        terms = list(idf)
+        terms = list(asked.idf)
         missing = [i for i, term in enumerate(terms) if term not in known]
         counts = self._units.counts([terms[i] for i in missing], units) if missing else None
         if not known:
-            return self._summed(ids, idf, self._tf_part(counts, units))
+            return asked.summed(self._tf_part(counts, units), self._delta)
         parts = np.empty((len(units), len(terms)))
         for i, term in enumerate(terms):
             if term in known:
                 parts[:, i] = known[term]
         if missing:
             parts[:, missing] = self._tf_part(counts, units)
-        return self._summed(ids, idf, parts)
+        return asked.summed(parts, self._delta)
 
-    def _matching(
-        self, ids: list[int], idf: dict[int, float], units: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _matching(self, asked: _Question, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The units (sorted) that hold a term of the question, with their exact scores."""
-        counts = self._units.counts(list(idf), units)
+        counts = self._units.counts(list(asked.idf), units)
         matched = np.flatnonzero(counts.any(axis=1))
         units = units[matched]
-        return units, self._summed(ids, idf, self._tf_part(counts[matched], units))
-
-    def _summed(self, ids: list[int], idf: dict[int, float], parts: np.ndarray) -> np.ndarray:
-        """``Σ idf · (δ + tf-part)`` (``parts``: a column per term of ``idf``) term by term in
-        query order, as rank-bm25 sums it (a repeated query term counts again)."""
-        values = (self._delta + parts) * np.array(list(idf.values()))
-        column = {term: i for i, term in enumerate(idf)}
-        order = [column[term] for term in ids]
-        # A running sum adds the columns one by one, in order: rank-bm25's sum from 0.0, as 0.0 + x is x.
-        return values[:, order[0]] if len(order) == 1 else values[:, order].cumsum(axis=1)[:, -1]
+        return units, asked.summed(self._tf_part(counts[matched], units), self._delta)
 
     def _term_vector(self, term: int, idf: float) -> tuple[np.ndarray, np.ndarray]:
         """``idf · (δ + tf-part)`` of the term for every unit — _exact's expression, element
@@ -267,6 +256,29 @@ class SparseBM25Scorer:
 
     def __len__(self) -> int:
         return self._size
+
+
+class _Question:
+    """A question's terms as a scorer reads them."""
+
+    def __init__(self, ids: list[int], idf: Callable[[int], float], delta: float):
+        self.idf = {term: idf(term) for term in ids}  # the distinct terms, in order
+        column = {term: i for i, term in enumerate(self.idf)}
+        self.columns = [column[term] for term in ids]
+        self.weight = dict.fromkeys(self.idf, 0.0)  # a term asked twice counts twice
+        for term in ids:
+            self.weight[term] += self.idf[term]
+        self.floor = sum(self.idf[term] * delta for term in ids)  # what every unit gets
+        self._idf_row = np.array(list(self.idf.values()))
+
+    def summed(self, parts: np.ndarray, delta: float) -> np.ndarray:
+        """``Σ idf · (δ + tf-part)`` (``parts``: a column per distinct term) term by term in the
+        question's order, as rank-bm25 sums it (a repeated term counts again)."""
+        values = (delta + parts) * self._idf_row
+        if len(self.columns) == 1:
+            return values[:, 0]
+        # A running sum adds the columns one by one, in order: rank-bm25's sum from 0.0, as 0.0 + x is x.
+        return values[:, self.columns].cumsum(axis=1)[:, -1]
 
 
 def sentence_scorers(
