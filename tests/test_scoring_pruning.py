@@ -39,18 +39,26 @@ def questions(draw, corpus: list[list[str]]):
 
 # _EXACT = 0 sends every candidate set through MaxScore's partial scores; _FEW = 1 learns the
 # k-th best from as few passages as possible, so that the bounds prune as much as they may.
+# _HEAVY = 0 bounds the passages of every term that is not common one by one in the block search
+# (in libraries this small, all of them are otherwise bounded block by block).
 PATHS = pytest.mark.parametrize(
-    ("exact", "few"), [(sparse._EXACT, sparse._FEW), (0, 1)], ids=["as shipped", "pruning forced"]
+    ("exact", "few", "heavy"),
+    [(sparse._EXACT, sparse._FEW, sparse._HEAVY), (0, 1, sparse._HEAVY), (0, 1, 0)],
+    ids=["as shipped", "pruning forced", "rarer terms one by one"],
 )
 
 
 @PATHS
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), k=st.integers(1, 40))
-def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, data, k):
+def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, data, k):
     corpus = data.draw(libraries())
     question = data.draw(questions(corpus))
-    with patch.object(sparse, "_EXACT", exact), patch.object(sparse, "_FEW", few):
+    with (
+        patch.object(sparse, "_EXACT", exact),
+        patch.object(sparse, "_FEW", few),
+        patch.object(sparse, "_HEAVY", heavy),
+    ):
         fast = SparseBM25Scorer(corpus, small_library=0)
         assert fast.top(question, k) == RankBM25Scorer(corpus).top(question, k)
 
@@ -58,7 +66,7 @@ def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, data, k):
 @PATHS
 @settings(max_examples=100, deadline=None)
 @given(data=st.data(), k=st.integers(1, 12))
-def test_questions_of_common_terms_only(exact, few, data, k):
+def test_questions_of_common_terms_only(exact, few, heavy, data, k):
     corpus = data.draw(libraries())
     scorer = SparseBM25Scorer(corpus, small_library=0)
     terms = {t for passage in corpus for t in passage}
@@ -66,7 +74,11 @@ def test_questions_of_common_terms_only(exact, few, data, k):
     if not common:
         return
     question = data.draw(st.lists(st.sampled_from(sorted(common)), min_size=1, max_size=5))
-    with patch.object(sparse, "_EXACT", exact), patch.object(sparse, "_FEW", few):
+    with (
+        patch.object(sparse, "_EXACT", exact),
+        patch.object(sparse, "_FEW", few),
+        patch.object(sparse, "_HEAVY", heavy),
+    ):
         assert scorer.top(question, k) == RankBM25Scorer(corpus).top(question, k)
 
 

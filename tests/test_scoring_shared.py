@@ -87,7 +87,11 @@ def test_pruning_forced_over_shared_postings(library, data, k):
     corpus = unit_terms(paragraphs, paragraph_of, quotes)
     known = sorted({term for terms in corpus for term in terms}) or ["t0"]
     question = data.draw(st.lists(st.sampled_from(known), min_size=1, max_size=5))
-    with patch.object(sparse, "_EXACT", 0), patch.object(sparse, "_FEW", 1):
+    with (
+        patch.object(sparse, "_EXACT", 0),
+        patch.object(sparse, "_FEW", 1),
+        patch.object(sparse, "_HEAVY", 0),
+    ):
         _, _, fast = sentence_scorers(paragraphs, paragraph_of, windows, quotes, small_library=0)
         assert fast.top(question, k) == RankBM25Scorer(corpus).top(question, k)
 

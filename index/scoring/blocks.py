@@ -38,6 +38,16 @@ def levels(parts: np.ndarray, step: float) -> np.ndarray:
     return (np.minimum(np.floor(parts / step) + 1, 255) * (parts > 0)).astype(np.uint8)
 
 
+def levels_of_postings(units: np.ndarray, parts: np.ndarray, fine_blocks: int, step: float) -> np.ndarray:
+    """A term's best tf-part in each fine block, as levels, from its postings (``units``
+    ascending, ``parts`` their tf-parts): the work grows with the postings, not the library."""
+    block = units // FINE
+    first = np.flatnonzero(np.diff(block, prepend=-1))
+    fine = np.zeros(fine_blocks, dtype=np.uint8)
+    fine[block[first]] = levels(np.maximum.reduceat(parts, first), step)
+    return fine
+
+
 def block_levels(parts: np.ndarray, step: float) -> np.ndarray:
     """A term's best tf-part in each fine block (``parts``: padded to whole coarse blocks), as levels."""
     return levels(parts.reshape(-1, FINE).max(axis=1), step)
@@ -62,31 +72,38 @@ class Blocks:
         kth: float,
         k: int,
         scored: Scored,
+        more: list[tuple[float, np.ndarray]] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """The units that may hold the ``k`` best, exactly scored: those of the fine blocks whose
         bound reaches the k-th best score, and the units of the rarer terms that may reach it.
 
-        A block's bound adds up, for each common term, its weight times its best tf-part in the
-        block: a unit holding none of the rarer terms (``rare``: their units, ascending, and
-        what those terms add to each) scores no more. Bounds are summed over coarse blocks,
-        then over the fine blocks of the coarse ones that reach ``kth``; ``kth`` is first
-        raised by scoring the units with the highest bounds.
+        A block's bound adds up, for each common term (``weight``: the question's terms and
+        their weights; ``more``: other terms' weights and fine levels), its weight times its
+        best tf-part in the block: a unit holding none of the rarer terms (``rare``: their
+        units, ascending, and what those terms add to each) scores no more. Bounds are summed
+        over coarse blocks, then over the fine blocks of the coarse ones that reach ``kth``;
+        ``kth`` is first raised by scoring the units with the highest bounds.
         """
-        common = [term for term in weight if term in self.rows]
-        rows = np.array([self.rows[term] for term in common])
-        w = np.array([weight[term] for term in common])
-        coarse = np.full(self.coarse.shape[1], floor)
-        for weight_of, row in zip(w * self.step, rows, strict=True):
-            coarse += weight_of * self.coarse[row]
-        coarse *= MARGIN
-        w32 = (w * self.step).astype(np.float32)
+        terms = [
+            (weight[term], self.fine[row], self.coarse[row])
+            for term, row in self.rows.items()
+            if term in weight
+        ]
+        terms += [(w, fine, fine.reshape(-1, FINE_PER_COARSE).max(axis=1)) for w, fine in more]
+        coarse = np.full(
+            self.coarse.shape[1], np.float32(floor)
+        )  # float32: a wider margin covers its rounding
+        for w, _, levels_of in terms:
+            coarse += np.float32(w * self.step) * levels_of
+        coarse *= np.float32(MARGIN_32)
+        fines = [(np.float32(w * self.step), fine) for w, fine, _ in terms]
         units, added = rare
         reach = added * MARGIN  # the rarer terms' units: what those add, plus their fine blocks' bounds
         if len(units):
             at = units // FINE
             best = np.full(len(units), np.float32(floor))
-            for weight_of, row in zip(w32, rows, strict=True):
-                best += weight_of * self.fine[row].take(at)
+            for w, fine in fines:
+                best += w * fine.take(at)
             reach += best * np.float32(MARGIN_32)
 
         def fine_bounds(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -95,11 +112,9 @@ class Blocks:
             every = 2 * len(blocks) > len(coarse)  # most of them: reading every one is quicker
             fine = np.arange(self.fine.shape[1]) if every else _fine_of(blocks)
             bounds = np.full(len(fine), np.float32(floor))
-            for weight_of, row in zip(w32, rows, strict=True):
+            for w, levels_of in fines:
                 # A coarse block's fine levels lie side by side: read as one integer each.
-                bounds += weight_of * (
-                    self.fine[row] if every else self.fine[row].view(_AS_ONE)[blocks].view(np.uint8)
-                )
+                bounds += w * (levels_of if every else levels_of.view(_AS_ONE)[blocks].view(np.uint8))
             return fine, bounds * np.float32(MARGIN_32)
 
         def learn(fine: np.ndarray, best_rare: int) -> float:

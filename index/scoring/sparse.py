@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import select
-from .blocks import COARSE, FINE, LEVELS, MARGIN, Blocks, block_levels, levels
+from .blocks import COARSE, FINE, LEVELS, MARGIN, Blocks, block_levels, levels, levels_of_postings
 from .bm25 import DELTA, K1, B, Scored
 from .postings import Postings
 from .units import Pieces, Runs
@@ -24,6 +24,9 @@ _TERM_VECTOR_BYTES = 256 * 1024
 # terms read so far are, to learn a k-th best score that prunes the others.
 _EXACT = 512
 _FEW = 4
+# Once a common term must be read, a term found in one unit in _HEAVY or more is bounded block by
+# block like the common ones; the units of rarer terms are bounded one by one.
+_HEAVY = 256
 
 
 class SparseBM25Scorer:
@@ -114,11 +117,10 @@ class SparseBM25Scorer:
         by_impact = sorted(bound, key=lambda t: -bound[t])
         kth = -math.inf  # a score k units are known to reach: never above the k-th best
         postings: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term read → its units, tf-parts
-        candidates, parts = np.zeros(0, dtype=np.int64), {}
         for taken in range(1, len(by_impact) + 1):
             read, unread = by_impact[:taken], sum(bound[t] for t in by_impact[taken:])
             if read[-1] in self._blocks.rows:
-                return self._top_by_blocks(asked, kth, k, postings, (candidates, parts))
+                return self._top_by_blocks(asked, kth, k, postings)
             postings[read[-1]] = self._postings_of(read[-1])
             if taken == 1:
                 candidates, parts = postings[read[0]][0], {read[0]: postings[read[0]][1]}
@@ -144,25 +146,26 @@ class SparseBM25Scorer:
         raise AssertionError("the last term read always ends the search")
 
     def _top_by_blocks(
-        self,
-        asked: _Question,
-        kth: float,
-        k: int,
-        postings: dict[int, tuple[np.ndarray, np.ndarray]],
-        seen: tuple[np.ndarray, dict[int, np.ndarray]],
+        self, asked: _Question, kth: float, k: int, postings: dict[int, tuple[np.ndarray, np.ndarray]]
     ) -> list[Scored]:
-        """The ``k`` best, once a common term must be read: the units holding the rarer terms
-        (``seen``: those read so far, with their tf-parts) are bounded one by one, the others
-        block by block (:meth:`Blocks.top`)."""
+        """The ``k`` best, once a common term must be read: the units holding the rarest terms
+        are bounded one by one, the others block by block (:meth:`Blocks.top`), with the terms
+        found in one unit in _HEAVY or more bounded in blocks too."""
         rare = [term for term in asked.weight if term not in self._blocks.rows]
-        units, parts = seen
-        if any(term not in parts for term in rare):
-            for term in rare:
-                if term not in postings:
-                    postings[term] = self._postings_of(term)
-            units = select.union([postings[term][0] for term in rare])
-            parts = {term: _placed(units, *postings[term]) for term in rare}
-        added = sum((asked.weight[term] * parts[term] for term in rare), np.zeros(len(units)))
+        for term in rare:
+            if term not in postings:
+                postings[term] = self._postings_of(term)
+        heavy = [term for term in rare if len(postings[term][0]) * _HEAVY >= self._size]
+        light = [term for term in rare if term not in heavy]
+        units = select.union([postings[term][0] for term in light]) if light else np.zeros(0, dtype=np.int64)
+        added = sum(
+            (asked.weight[term] * _placed(units, *postings[term]) for term in light), np.zeros(len(units))
+        )
+        fine_blocks = len(self._norm) // FINE
+        more = [
+            (asked.weight[term], levels_of_postings(*postings[term], fine_blocks, self._step))
+            for term in heavy
+        ]
         found, scores = self._blocks.top(
             self._size,
             asked.weight,
@@ -171,6 +174,7 @@ class SparseBM25Scorer:
             kth,
             k,
             lambda units: self._matching(asked, units),
+            more,
         )
         return _best(found, scores, k)
 
@@ -202,10 +206,9 @@ class SparseBM25Scorer:
 
     def _tf_part(self, counts: np.ndarray, units: np.ndarray | slice) -> np.ndarray:
         """rank-bm25's ``q_freq·(k1+1) / (k1·(1-b+b·len/avgdl) + q_freq)`` for a term occurring
-        ``counts`` times in ``units`` (or a column of counts per term), as rank-bm25 evaluates it."""
-        norm = self._norm[units]
+        ``counts`` times in ``units`` (or a row of counts per term), as rank-bm25 evaluates it."""
         # Integer counts meet float64 operands: numpy computes in float64, as on floats.
-        return (counts * self._k1_plus_1) / ((norm[:, None] if counts.ndim == 2 else norm) + counts)
+        return (counts * self._k1_plus_1) / (self._norm[units] + counts)
 
     def _padded_part(self, counts: np.ndarray) -> np.ndarray:
         part = np.zeros(len(self._norm))
@@ -227,20 +230,20 @@ class SparseBM25Scorer:
         counts = self._units.counts([terms[i] for i in missing], units) if missing else None
         if not known:
             return asked.summed(self._tf_part(counts, units), self._delta)
-        parts = np.empty((len(units), len(terms)))
+        parts = np.empty((len(terms), len(units)))
         for i, term in enumerate(terms):
             if term in known:
-                parts[:, i] = known[term]
+                parts[i] = known[term]
         if missing:
-            parts[:, missing] = self._tf_part(counts, units)
+            parts[missing] = self._tf_part(counts, units)
         return asked.summed(parts, self._delta)
 
     def _matching(self, asked: _Question, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The units (sorted) that hold a term of the question, with their exact scores."""
         counts = self._units.counts(list(asked.idf), units)
-        matched = np.flatnonzero(counts.any(axis=1))
+        matched = np.flatnonzero(counts.any(axis=0))
         units = units[matched]
-        return units, asked.summed(self._tf_part(counts[matched], units), self._delta)
+        return units, asked.summed(self._tf_part(counts[:, matched], units), self._delta)
 
     def _term_vector(self, term: int, idf: float) -> tuple[np.ndarray, np.ndarray]:
         """``idf · (δ + tf-part)`` of the term for every unit — _exact's expression, element
@@ -263,22 +266,22 @@ class _Question:
 
     def __init__(self, ids: list[int], idf: Callable[[int], float], delta: float):
         self.idf = {term: idf(term) for term in ids}  # the distinct terms, in order
-        column = {term: i for i, term in enumerate(self.idf)}
-        self.columns = [column[term] for term in ids]
+        row = {term: i for i, term in enumerate(self.idf)}
+        self.rows = [row[term] for term in ids]
         self.weight = dict.fromkeys(self.idf, 0.0)  # a term asked twice counts twice
         for term in ids:
             self.weight[term] += self.idf[term]
         self.floor = sum(self.idf[term] * delta for term in ids)  # what every unit gets
-        self._idf_row = np.array(list(self.idf.values()))
+        self._idf_column = np.array(list(self.idf.values()))[:, None]
 
     def summed(self, parts: np.ndarray, delta: float) -> np.ndarray:
-        """``Σ idf · (δ + tf-part)`` (``parts``: a column per distinct term) term by term in the
+        """``Σ idf · (δ + tf-part)`` (``parts``: a row per distinct term) term by term in the
         question's order, as rank-bm25 sums it (a repeated term counts again)."""
-        values = (delta + parts) * self._idf_row
-        if len(self.columns) == 1:
-            return values[:, 0]
-        # A running sum adds the columns one by one, in order: rank-bm25's sum from 0.0, as 0.0 + x is x.
-        return values[:, self.columns].cumsum(axis=1)[:, -1]
+        values = (delta + parts) * self._idf_column
+        if len(self.rows) == 1:
+            return values[0]
+        # A running sum adds the rows one by one, in order: rank-bm25's sum from 0.0, as 0.0 + x is x.
+        return values[self.rows].cumsum(axis=0)[-1]
 
 
 def sentence_scorers(

@@ -44,16 +44,12 @@ class Pieces:
         return counts
 
     def counts(self, terms: list[int], units: np.ndarray) -> np.ndarray:
-        """How often each term occurs in each of ``units`` (ascending): a row per unit, a
-        column per term."""
+        """How often each term occurs in each of ``units`` (ascending): a row per term."""
         postings = self.postings
+        counts = np.zeros((len(terms), len(units)), dtype=np.int32)
         common = [i for i, term in enumerate(terms) if term in postings.rows]
-        columns = [postings.rows[terms[i]] for i in common]
-        if len(common) == len(terms):  # a count per piece: read them
-            return postings.dense[units][:, columns]
-        counts = np.zeros((len(units), len(terms)), dtype=np.int32)
-        if common:
-            counts[:, common] = postings.dense[units][:, columns]
+        if common:  # a count per piece: read them
+            counts[common] = postings.dense[units[:, None], [postings.rows[terms[i]] for i in common]].T
         place = None
         for i, term in enumerate(terms):
             if term in postings.rows:
@@ -63,14 +59,14 @@ class Pieces:
                 # few units: look each one up
                 at = np.searchsorted(pieces, units)
                 hit = np.flatnonzero(pieces[np.minimum(at, len(pieces) - 1)] == units)
-                counts[hit, i] = found[at[hit]]
+                counts[i, hit] = found[at[hit]]
                 continue
             if place is None:  # many: one pass over the postings through a library-sized map
                 place = np.full(self.size, -1, dtype=np.int64)
                 place[units] = np.arange(len(units))
             where = place[pieces]
             hit = np.flatnonzero(where >= 0)
-            counts[where[hit], i] = found[hit]
+            counts[i, where[hit]] = found[hit]
         return counts
 
 
@@ -138,20 +134,19 @@ class Runs:
         return counts
 
     def counts(self, terms: list[int], units: np.ndarray) -> np.ndarray:
-        """How often each term occurs in each of ``units`` (ascending): a row per unit, a
-        column per term."""
-        counts = np.zeros((len(units), len(terms)), dtype=np.int64)
+        """How often each term occurs in each of ``units`` (ascending): a row per term."""
+        counts = np.zeros((len(terms), len(units)), dtype=np.int64)
         common = [i for i, term in enumerate(terms) if term in self.postings.rows]
         if common and len(units):
             first, runs = self.first[units], self.end[units] - self.first[units]
             columns = [self.postings.rows[terms[i]] for i in common]
-            every = self.postings.dense[expand(first, runs)][:, columns]
+            every = self.postings.dense[expand(first, runs)[:, None], columns]
             some = np.flatnonzero(runs)  # an empty run has no count to sum (reduceat would give one)
             sums = np.add.reduceat(every, (np.cumsum(runs) - runs)[some], axis=0, dtype=np.int64)
-            counts[np.ix_(some, common)] = sums
+            counts[np.ix_(common, some)] = sums.T
         for i, term in enumerate(terms):
             if term not in self.postings.rows:
-                counts[:, i] = self._sums(*self.postings.of(term), units)
+                counts[i] = self._sums(*self.postings.of(term), units)
         return counts
 
     def _runs(
