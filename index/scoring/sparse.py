@@ -4,7 +4,7 @@ touches few units even when all its terms are common."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -106,13 +106,14 @@ class SparseBM25Scorer:
         ids = self._term_ids(query) if k > 0 else []
         if not ids:
             return []
-        asked = _Question(ids, self._idf, self._delta)
+        idf = {term: self._idf(term) for term in ids}
         if self._small:
-            vectors = {term: self._term_vector(term, idf) for term, idf in asked.idf.items()}
+            vectors = {term: self._term_vector(term, value) for term, value in idf.items()}
             candidates = select.union([holding for _, holding in vectors.values()])
             return _best(
                 candidates, _sum(ids, {t: vector for t, (vector, _) in vectors.items()}, candidates), k
             )
+        asked = _Question(ids, idf, self._delta)
         bound = {t: w * (int(self._max_level[t]) * self._step) for t, w in asked.weight.items()}
         by_impact = sorted(bound, key=lambda t: -bound[t])
         kth = -math.inf  # a score k units are known to reach: never above the k-th best
@@ -182,10 +183,11 @@ class SparseBM25Scorer:
         ids = self._term_ids(query)
         if not ids or not len(indices):
             return [0.0] * len(indices)
-        asked = _Question(ids, self._idf, self._delta)
+        idf = {term: self._idf(term) for term in ids}
         if self._small:
-            vectors = {term: self._term_vector(term, idf)[0] for term, idf in asked.idf.items()}
+            vectors = {term: self._term_vector(term, value)[0] for term, value in idf.items()}
             return _sum(ids, vectors, np.asarray(indices, dtype=np.int64)).tolist()
+        asked = _Question(ids, idf, self._delta)
         # _exact takes each unit once, sorted; the indices asked may repeat, in any order.
         units, order = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
         return self._exact(asked, units)[order].tolist()
@@ -250,8 +252,14 @@ class SparseBM25Scorer:
         by element, so the same floats — and the units holding it."""
         kept = self._term_vectors.get(term)
         if kept is None:
-            counts = self._units.every_count(term)
-            kept = idf * (self._delta + self._tf_part(counts, slice(0, self._size))), np.flatnonzero(counts)
+            if term in self._units.postings.rows:
+                counts = self._units.every_count(term)
+                part, holding = self._tf_part(counts, slice(0, self._size)), np.flatnonzero(counts)
+            else:
+                holding, counts = self._units.postings_of(term)
+                part = np.zeros(self._size)
+                part[holding] = self._tf_part(counts, holding)
+            kept = idf * (self._delta + part), holding
             if (len(self._term_vectors) + 1) * kept[0].nbytes > _TERM_VECTOR_BYTES:
                 self._term_vectors.clear()  # start again: the terms asked now are kept
             self._term_vectors[term] = kept
@@ -264,8 +272,9 @@ class SparseBM25Scorer:
 class _Question:
     """A question's terms as a scorer reads them."""
 
-    def __init__(self, ids: list[int], idf: Callable[[int], float], delta: float):
-        self.idf = {term: idf(term) for term in ids}  # the distinct terms, in order
+    def __init__(self, ids: list[int], idf: dict[int, float], delta: float):
+        """``idf``: the idf of each distinct term of ``ids``, in order of first appearance."""
+        self.idf = idf
         row = {term: i for i, term in enumerate(self.idf)}
         self.rows = [row[term] for term in ids]
         self.weight = dict.fromkeys(self.idf, 0.0)  # a term asked twice counts twice
