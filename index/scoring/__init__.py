@@ -11,7 +11,8 @@ sharing a term with the query are ranked (:meth:`RankBM25Scorer.top`).
 
 from .bm25 import DELTA, K1, B, Scored, Scorer
 from .reference import RankBM25Scorer
-from .sparse import SMALL_LIBRARY, SparseBM25Scorer, sentence_scorers
+from .shared import sentence_scorers
+from .sparse import SMALL_LIBRARY, SparseBM25Scorer
 
 __all__ = [
     "DELTA",
