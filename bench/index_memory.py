@@ -1,57 +1,93 @@
-"""What chat indexes cost in memory, measured (bot.library.index_bytes) against the process's RSS.
+"""Bytes per passage of a whole ``Index``, and of its three BM25 scorers, on a real library.
 
-    python bench/index_memory.py
+    python bench/index_memory.py                       # the eval's dev articles (../shared/eval)
+    python bench/index_memory.py --repeat 3            # the same articles three times over
 
-For each size, a fresh process builds several indexes of made-up libraries and prints the
-growth of its resident memory beside the sum of the indexes' measured bytes (without their
-texts, which exist before the indexes are built). RSS also keeps what the allocator held on
-to from building (temporary lists freed but not given back). The index cache
-(INDEX_CACHE_BYTES) is budgeted with the measured bytes.
+An Index ranks windows and also scores each window's paragraph and quote, so it keeps three
+scorers over overlapping text. Reported: the scorers' arrays (numpy ``nbytes``, an array the
+scorers share counted once; Python lists of floats at 32 bytes an item) beside those of one
+scorer built over the windows' own tokens, and what tracemalloc sees the Index build keep.
 """
 
 from __future__ import annotations
 
-import gc
-import subprocess
+import argparse
+import gzip
+import json
+import os
 import sys
+import time
+import tracemalloc
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.library import index_bytes  # noqa: E402
-from index import Article, Index, default_article  # noqa: E402
-from tests.test_library_cache import wordy  # noqa: E402
+from index import Article, Index  # noqa: E402
 
-SIZES = ((1_000_000, 4), (100_000, 20), (10_000, 100))  # (characters a library, libraries)
+EVAL = Path(os.environ.get("EVAL_DATA", ROOT.parent / "shared" / "eval" / "data" / "dev"))
 
 
-def rss_bytes() -> int:
-    status = Path("/proc/self/status").read_text().splitlines()
-    return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) * 1024
+def array_bytes(*things: object) -> int:
+    """The arrays the given objects keep (attributes, and theirs), each array counted once, and
+    their lists of floats."""
+    total, seen = 0, set()
+    stack = list(things)
+    while stack:
+        thing = stack.pop()
+        if id(thing) in seen:
+            continue
+        seen.add(id(thing))
+        for value in vars(thing).values():
+            if isinstance(value, np.ndarray) and id(value) not in seen:
+                seen.add(id(value))
+                total += value.nbytes
+            elif isinstance(value, list) and value and isinstance(value[0], float):
+                total += 32 * len(value)
+            elif hasattr(value, "__dict__") and not isinstance(value, type):
+                stack.append(value)
+    return total
+
+
+def articles(repeat: int) -> list[Article]:
+    texts = []
+    for name in ("squad11", "quac"):
+        with gzip.open(EVAL / f"{name}.jsonl.gz", "rt") as lines:
+            texts += [json.loads(line)["text"] for line in lines]
+    return [Article(title=f"{n}-{i}", text=text) for n in range(repeat) for i, text in enumerate(texts)]
 
 
 def main() -> None:
-    if len(sys.argv) == 3:
-        measure(int(sys.argv[1]), int(sys.argv[2]))
-        return
-    for chars, count in SIZES:  # each in a process of its own: freed memory is reused, not returned
-        subprocess.run([sys.executable, __file__, str(chars), str(count)], check=True)
-
-
-def measure(chars: int, count: int) -> None:
-    Index([default_article()])  # tables every index shares, loaded once
-    libraries = [Article(f"Library {n}", wordy(chars, n)) for n in range(count)]
-    gc.collect()
-    before = rss_bytes()
-    indexes = [Index([article]) for article in libraries]
-    gc.collect()
-    grown = rss_bytes() - before
-    measured = sum(index_bytes(index) - sys.getsizeof(index.articles[0].text) for index in indexes)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    library = articles(args.repeat)
+    tracemalloc.start()
+    started = time.perf_counter()
+    index = Index(library)
+    build_s = time.perf_counter() - started
+    kept, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    passages = len(index.passages)
+    scorers = {"windows": index.scorer, "paragraphs": index.paragraph_scorer, "quotes": index.quote_scorer}
+    print(f"{len(library)} articles, {passages:,} passages (windows); Index built in {build_s:.1f} s")
+    started = time.perf_counter()
+    alone = type(index.scorer)([index.window_terms(i) for i in range(len(index.passages))])
+    alone_s = time.perf_counter() - started
+    one = array_bytes(alone)
     print(
-        f"{count} indexes of {chars:,} characters: RSS +{grown / 1e6:.1f} MB, "
-        f"measured {measured / 1e6:.1f} MB, measured/RSS {measured / grown:.2f}"
+        f"one scorer over the windows' own tokens: {one / passages:.0f} bytes per passage ({alone_s:.2f} s)"
     )
+    for name, scorer in scorers.items():
+        own = array_bytes(scorer) / passages
+        print(f"  the Index's {name}: {len(scorer):,} units, {own:.0f} bytes per passage")
+    three = array_bytes(*scorers.values())  # what they share counted once
+    print(
+        f"the Index's three scorers: {three / passages:.0f} bytes per passage ({three / one:.2f}× one scorer)"
+    )
+    print(f"whole Index (tracemalloc): {kept / passages:.0f} bytes per passage")
 
 
 if __name__ == "__main__":

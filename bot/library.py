@@ -19,10 +19,10 @@ from .store import Store
 INLINE_SEARCH_PASSAGES = 2_000
 # What an index's Python objects cost beside its arrays and texts, fitted with tracemalloc on
 # libraries of 7 thousand to 2 million characters (English, German, made-up words) and within
-# 5 % of it for all but the smallest (bench/index_memory.py checks it against RSS): a passage's
+# 5 % of it for all but the smallest (bench/index_cache.py checks it against RSS): a passage's
 # tuple, term lists and offsets, and a distinct term's entries in the vocabulary and scorers.
-BYTES_PER_PASSAGE = 520
-BYTES_PER_TERM = 730
+BYTES_PER_PASSAGE = 440
+BYTES_PER_TERM = 345
 
 
 class Libraries:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -18,7 +18,7 @@ from .derived import derived
 from .highlight import DATE, NAME, NUMBER, highlights, mentions
 from .passages import Passage, paragraph_passages, quoted, widen
 from .question import AnswerType, Question, analyse
-from .scoring import Scorer, SparseBM25Scorer
+from .scoring import sentence_scorers
 from .sentences import Paragraph, split_paragraphs
 from .summary import SUMMARY_SENTENCES, key_sentences
 from .tokens import stemmer, tokenize
@@ -147,19 +147,12 @@ class Answer(NamedTuple):
 class Index:
     """Passages of every article in a library, tokenized once and ranked with BM25."""
 
-    def __init__(
-        self,
-        articles: Sequence[Article],
-        scorer: Callable[[Sequence[Sequence[str]]], Scorer] = SparseBM25Scorer,
-    ):
+    def __init__(self, articles: Sequence[Article]):
         self.articles = tuple(articles)
         self.languages = tuple(dict.fromkeys(a.language for a in self.articles)) or ("en",)
         self.paragraphs: list[tuple[Article, Paragraph]] = []
         self.passages: list[Passage] = []
         self.paragraph_index: list[int] = []  # passage → its position in self.paragraphs
-        passage_terms: list[list[str]] = []
-        paragraph_terms: list[list[str]] = []
-        quote_terms: list[list[str]] = []  # each window widened as it would be quoted
         self.sentence_terms: list[list[list[str]]] = []  # paragraph → its sentences' terms
         quotes: list[tuple[int, int]] = []  # passage → its quote's first and last sentence, 0-based
         for article in self.articles:
@@ -170,18 +163,21 @@ class Index:
                 for passage in paragraph_passages(article, paragraph):
                     self.passages.append(passage)
                     self.paragraph_index.append(len(self.paragraphs))
-                    passage_terms.append(_joined(sentence_terms, passage))
                     quote = widen(passage, paragraph)
-                    quote_terms.append(_joined(sentence_terms, quote))
                     quotes.append((quote.first_sentence - 1, quote.last_sentence))
                 self.paragraphs.append((article, paragraph))
                 self.sentence_terms.append(sentence_terms)
-                paragraph_terms.append([term for terms in sentence_terms for term in terms])
-        self.passage_terms = passage_terms
-        self.scorer = scorer(passage_terms)
-        self.paragraph_scorer = scorer(paragraph_terms)
-        self.quote_scorer = scorer(quote_terms)
-        self.vocabulary = frozenset(term for terms in paragraph_terms for term in terms)
+        # Windows, paragraphs and quotes are runs of a paragraph's sentences: their three scorers
+        # read one set of sentence postings.
+        self.scorer, self.paragraph_scorer, self.quote_scorer = sentence_scorers(
+            self.sentence_terms,
+            self.paragraph_index,
+            [(p.first_sentence - 1, p.last_sentence) for p in self.passages],
+            quotes,
+        )
+        self.vocabulary = frozenset(
+            t for paragraph in self.sentence_terms for terms in paragraph for t in terms
+        )
         self._by_prefix: dict[str, list[str]] = {}  # first RELATED_PREFIX letters → library terms
         for term in sorted(self.vocabulary):
             if len(term) >= RELATED_PREFIX and not term[0].isdigit():
@@ -215,6 +211,10 @@ class Index:
         self._paragraphs_of: dict[Article, range] = {}  # an article → its paragraphs' positions
         for i, (a, _) in enumerate(self.paragraphs):
             self._paragraphs_of[a] = range(self._paragraphs_of.get(a, range(i, i)).start, i + 1)
+
+    def window_terms(self, window: int) -> list[str]:
+        """The terms of a window (a passage of ``passages``), from its sentences'."""
+        return _joined(self.sentence_terms[self.paragraph_index[window]], self.passages[window])
 
     def search(self, question: str, history: Sequence[Turn] = (), k: int = 5) -> Answer:
         """Rank the library's passages for a question.
@@ -454,7 +454,7 @@ class Index:
     def _sharing(self, terms: list[str], indices: list[int]) -> np.ndarray:
         """Whether each window itself holds one of ``terms`` (or a term related to one)."""
         wanted = set(terms) | set(self._related(terms)) | set(self._derived(terms))
-        return np.array([not wanted.isdisjoint(self.passage_terms[i]) for i in indices], dtype=bool)
+        return np.array([not wanted.isdisjoint(self.window_terms(i)) for i in indices], dtype=bool)
 
     def _related_in_meaning(self, question: Question) -> list[tuple[int, float]]:
         """When no window shares a word with the question: the windows closest to it in meaning,
