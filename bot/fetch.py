@@ -10,6 +10,7 @@ host is refused like a direct link to it, whatever the spelling ("2130706433", "
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -129,7 +130,7 @@ async def fetch(
     """
     allowed = address_allowed or (_anything if allow_private else is_public)
     pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl.create_default_context(), network_backend=PublicOnlyBackend(allowed), retries=0
+        ssl_context=_ssl_context(), network_backend=PublicOnlyBackend(allowed), retries=0
     )
     try:
         async with pool, asyncio.timeout(timeout):
@@ -148,6 +149,13 @@ async def fetch(
         if isinstance(error.__context__, FetchError):
             raise error.__context__ from None
         raise FetchError("I couldn't connect to that website.") from None
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One context for every fetch: loading the system's certificates takes tens of
+    milliseconds of CPU on the event loop, which a flood of /adds would pay each time."""
+    return ssl.create_default_context()
 
 
 def _anything(address: str) -> bool:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.fetch
 from bot.fetch import MAX_REDIRECTS, FetchError, fetch, is_public
 from tests.websites import STORY_HTML, LocalSite, free_port
 
@@ -64,6 +66,19 @@ async def test_a_page_is_fetched_with_its_kind_and_charset(site):
 )
 async def test_each_article_type_is_recognised(site, path, kind):
     assert (await fetch(site.url(path), allow_private=True)).kind == kind
+
+
+async def test_the_certificates_are_loaded_once_not_per_fetch(site, monkeypatch):
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **kw: made.append(1) or real(*a, **kw))
+    bot.fetch._ssl_context.cache_clear()
+    try:
+        for _ in range(2):
+            await fetch(site.url("/plain"), allow_private=True)
+    finally:
+        bot.fetch._ssl_context.cache_clear()
+    assert len(made) == 1
 
 
 async def test_a_gzip_encoded_page_is_decompressed(site):

@@ -43,8 +43,8 @@ def test_ties_between_identical_passages_are_broken_by_position_in_both(small_li
 
 @pytest.mark.parametrize(
     "corpus",
-    [[], [[]], [[], []], [["a"]], [["a"], []]],
-    ids=["no passages", "one empty", "all empty", "one term", "one empty of two"],
+    [[], [[]], [[], []], [["a"]], [["a"], []], [["a"]] + [[]] * 40],
+    ids=["no passages", "one empty", "all empty", "one term", "one empty of two", "no common term"],
 )
 @WAYS
 def test_degenerate_corpora(small_library, corpus):

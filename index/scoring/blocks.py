@@ -61,7 +61,8 @@ class Blocks:
         self.rows = rows
         self.step = step
         self.fine = fine
-        self.coarse = fine.reshape(len(fine), -1, FINE_PER_COARSE).max(axis=2)
+        # Shapes spelled out: with no common term, -1 could not be worked out from 0 values.
+        self.coarse = fine.reshape(len(fine), fine.shape[1] // FINE_PER_COARSE, FINE_PER_COARSE).max(axis=2)
 
     def top(
         self,
