@@ -30,14 +30,17 @@ def thread_of(message: Message) -> int:
     return (message.message_thread_id or 0) if message.is_topic_message else 0
 
 
-async def followed(store: Store, message: Message, bot_id: int) -> AnswerRecord | None:
-    """The answer that a new question, asked by ``message``, follows; None when it starts afresh."""
+async def continued(store: Store, message: Message, bot_id: int) -> list[AnswerRecord]:
+    """The last HISTORY_TURNS turns of the conversation that a new question, asked by
+    ``message``, continues, oldest first: the last is the answer it follows. Empty when it
+    starts afresh. One store call in the usual case (no reply, or a reply in the same topic)."""
     thread = thread_of(message)
     if replies_to_bot(message, bot_id):
-        record = await store.answer(message.chat_id, message.reply_to_message.message_id)
-        if record is not None and record.thread_id == thread:
-            return record
-    return await store.last_answer(message.chat_id, thread)
+        replied = message.reply_to_message.message_id
+        records = await store.conversation(message.chat_id, replied, HISTORY_TURNS)
+        if records and records[-1].thread_id == thread:
+            return records
+    return await store.latest_conversation(message.chat_id, thread, HISTORY_TURNS)
 
 
 def replies_to_bot(message: Message, bot_id: int) -> bool:

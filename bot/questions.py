@@ -25,7 +25,7 @@ from index import Answer, Article, Index
 from .conversations import (
     answer_record,
     article_by_id,
-    followed,
+    continued,
     history,
     replies_to_bot,
     thread_of,
@@ -109,10 +109,10 @@ async def take_turn(
     previous_answer = await app.store.answer_to(chat.id, message.message_id) if edited else None
     if previous_answer is not None:  # an edited question keeps the context it was asked in
         follows = previous_answer.follows
+        earlier = await history(app.store, chat.id, follows)
     else:
-        record = await followed(app.store, message, context.bot.id)
-        follows = record.message_id if record is not None else None
-    earlier = await history(app.store, chat.id, follows)
+        earlier = await continued(app.store, message, context.bot.id)
+        follows = earlier[-1].message_id if earlier else None
     typing = Typing(context, chat.id, thread_of(message))
     try:
         answer = await work(await app.libraries.index_for(chat.id), earlier)

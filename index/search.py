@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from functools import cached_property, lru_cache, partial
 from typing import NamedTuple
 
 import numpy as np
@@ -63,6 +63,9 @@ WORD_MEANING_WEIGHT = 6.0
 # time as questions reach them, and the last PARAGRAPH_VECTORS_CACHED paragraphs' kept.
 LIBRARY_VECTORS = 1000
 PARAGRAPH_VECTORS_CACHED = 512
+# What a question term is spelled as and stands in for depends on the library only: the
+# latest terms' are kept, as questions in a chat repeat their words.
+TERMS_CACHED = 1024
 # A window from a paragraph that an earlier hit already quotes counts this share of its
 # score, so the next hits offer other paragraphs unless that one is far ahead.
 SAME_PARAGRAPH = 0.8
@@ -127,12 +130,37 @@ class Context(NamedTuple):
     besides: bool  # it asks for something besides what was said: "anything else?"
 
 
-class Hit(NamedTuple):
-    passage: Passage
-    score: float
-    highlights: tuple[tuple[int, int], ...]  # spans of passage.article.text to emphasise
-    citation: Citation
-    focus: Passage  # where the answer stands: the sentence with most of the highlights (else the passage)
+class Hit:
+    """A passage ranked for a question, and its citation. What to emphasise in it, and the
+    focus that follows from that, are worked out when first read: a chat is shown one hit of
+    the ten it can page through."""
+
+    def __init__(
+        self,
+        passage: Passage,
+        score: float,
+        citation: Citation,
+        spans: Callable[[], Sequence[tuple[int, int]]] = tuple,
+        paragraph: Paragraph | None = None,
+    ):
+        """``spans`` finds the highlights; ``paragraph`` (the passage's) lets a sentence be the focus."""
+        self.passage, self.score, self.citation = passage, score, citation
+        self._spans, self._paragraph = spans, paragraph
+
+    @cached_property
+    def highlights(self) -> tuple[tuple[int, int], ...]:
+        """Spans of passage.article.text to emphasise, in order."""
+        return tuple(self._spans())
+
+    @cached_property
+    def focus(self) -> Passage:
+        """Where the answer stands: the sentence with most of the highlights (else the passage)."""
+        if self._paragraph is None:
+            return self.passage
+        return _focus(self.passage, self._paragraph, self.highlights)
+
+    def __repr__(self) -> str:
+        return f"Hit({self.passage!r}, score={self.score!r})"
 
 
 class Answer(NamedTuple):
@@ -207,6 +235,8 @@ class Index:
         self._paragraph_sentences = lru_cache(maxsize=PARAGRAPH_VECTORS_CACHED)(
             lambda paragraph: self._sentence_vectors([paragraph])
         )
+        self._spelled = lru_cache(maxsize=TERMS_CACHED)(self._spelled)  # type: ignore[method-assign]
+        self._kin = lru_cache(maxsize=TERMS_CACHED)(self._kin)  # type: ignore[method-assign]
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
         self._paragraphs_of: dict[Article, range] = {}  # an article → its paragraphs' positions
         for i, (a, _) in enumerate(self.paragraphs):
@@ -326,7 +356,7 @@ class Index:
             lambda term: self.scorer.idf(term) or 0.0,
             k,
         )
-        hits = [Hit(passage, 1.0, (), cite(passage), passage) for passage in passages]
+        hits = [Hit(passage, 1.0, cite(passage)) for passage in passages]
         return Answer("", hits, not hits, 1.0 if hits else 0.0, about=article)
 
     def _hits(
@@ -355,8 +385,8 @@ class Index:
             if passage is None:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
-            spans = highlights(passage.text, passage.start, question, article.language)
-            hits.append(Hit(passage, score, tuple(spans), cite(passage), _focus(passage, paragraph, spans)))
+            spans = partial(highlights, passage.text, passage.start, question, article.language)
+            hits.append(Hit(passage, score, cite(passage), spans, paragraph))
         return hits
 
     def _quote(self, window: int) -> Passage:

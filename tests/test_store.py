@@ -151,6 +151,12 @@ async def opened(store: Any, **options: Any) -> AsyncIterator[Any]:
         await store.close()
 
 
+async def last_answer(store: Store, chat_id: int, thread_id: int = 0) -> AnswerRecord | None:
+    """The answer a new question in the chat's topic follows (the last of its conversation)."""
+    records = await store.latest_conversation(chat_id, thread_id, 1)
+    return records[-1] if records else None
+
+
 @pytest.fixture
 async def store(backend: Backend) -> AsyncIterator[Store]:
     async with opened(backend.make()) as store:
@@ -360,30 +366,30 @@ async def test_answers_round_trip_and_answer_to_after_an_edit(store: Store) -> N
 
 
 async def test_last_answer_and_reset(store: Store) -> None:
-    assert await store.last_answer(CHAT) is None
+    assert await last_answer(store, CHAT) is None
     await store.reset(CHAT)  # nothing to forget: fine
     one = AnswerRecord(CHAT, 10, "q1", 9, USER)
     two = AnswerRecord(CHAT, 12, "q2", 11, USER, follows=10)
     other = AnswerRecord(OTHER, 5, "elsewhere", 4, 2)
     for record in (one, two, other):
         await store.save_answer(record)
-    assert await store.last_answer(CHAT) == two
+    assert await last_answer(store, CHAT) == two
     await store.save_answer(replace(one, page=1))  # paging an older answer does not make it the last
-    assert await store.last_answer(CHAT) == two
+    assert await last_answer(store, CHAT) == two
 
     await store.reset(CHAT)
-    assert await store.last_answer(CHAT) is None
-    assert await store.last_answer(OTHER) == other
+    assert await last_answer(store, CHAT) is None
+    assert await last_answer(store, OTHER) == other
     await store.save_answer(replace(two, page=2))  # an answer from before the reset stays forgotten
-    assert await store.last_answer(CHAT) is None
+    assert await last_answer(store, CHAT) is None
     assert await store.answer(CHAT, 12) == replace(two, page=2)  # …but replies to it still resolve
 
     three = AnswerRecord(CHAT, 14, "q3", 13, USER)
     await store.save_answer(three)
-    assert await store.last_answer(CHAT) == three
+    assert await last_answer(store, CHAT) == three
     await store.reset(CHAT)
     await store.reset(CHAT)
-    assert await store.last_answer(CHAT) is None
+    assert await last_answer(store, CHAT) is None
 
 
 # --- schema -----------------------------------------------------------------------------------------------
@@ -442,7 +448,7 @@ async def test_a_version_1_database_is_migrated_keeping_its_data(backend: Backen
         assert await store.is_handled(7)
         record = AnswerRecord(CHAT, 3, "q", 2, USER)
         await store.save_answer(record)
-        assert await store.last_answer(CHAT) == record
+        assert await last_answer(store, CHAT) == record
 
 
 async def test_a_version_2_database_is_migrated_to_one_with_an_inbox(backend: Backend) -> None:
@@ -525,8 +531,8 @@ async def test_reopening_keeps_everything(backend: Backend) -> None:
         assert [e.article.text for e in after[0]] == [article(2).text]
         assert await store.settings(CHAT) == ChatSettings(include_default=False, everyone_can_edit=True)
         assert await store.answer(CHAT, 10) == AnswerRecord(CHAT, 10, "q1", 9, USER, page=2)
-        assert await store.last_answer(CHAT) is None  # the reset persists
-        assert await store.last_answer(OTHER) == AnswerRecord(OTHER, 20, "q2", 19, USER, follows=18)
+        assert await last_answer(store, CHAT) is None  # the reset persists
+        assert await last_answer(store, OTHER) == AnswerRecord(OTHER, 20, "q2", 19, USER, follows=18)
         assert await store.is_handled(99)
 
 

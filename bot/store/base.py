@@ -147,13 +147,14 @@ class Store(Protocol):
     async def answer_to(self, chat_id: int, question_message_id: int) -> AnswerRecord | None:
         """The latest answer the bot gave to the user's message ``question_message_id``."""
 
-    async def last_answer(self, chat_id: int, thread_id: int = 0) -> AnswerRecord | None:
-        """The latest answer in the chat's forum topic ``thread_id`` (0: outside topics) since
-        its last ``reset``: the one a new question there follows."""
-
     async def conversation(self, chat_id: int, message_id: int, turns: int) -> list[AnswerRecord]:
         """The answer ``message_id`` and those it followed, back to at most ``turns`` records in
         all, oldest first (empty if there is no such answer)."""
+
+    async def latest_conversation(self, chat_id: int, thread_id: int, turns: int) -> list[AnswerRecord]:
+        """The :meth:`conversation` that ends at the latest answer in the chat's forum topic
+        ``thread_id`` (0: outside topics) since its last ``reset``: the one a new question
+        there continues (empty: it starts afresh)."""
 
     async def reset(self, chat_id: int, thread_id: int = 0) -> None:
         """Forget the conversation of the chat's topic ``thread_id``: the next question there
