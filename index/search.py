@@ -89,8 +89,11 @@ _ANSWER_PATTERNS = {
 # sentences before the previous answer to NEAR_AFTER after it are candidates whatever their
 # words, and every window of its article gains POSITION_WEIGHT × its closeness to that answer
 # × the best candidate's score (so that position counts alike for questions of few and of
-# many words). With nothing said before, the article's opening stands for the previous answer,
-# counting LEAD_WEIGHT — news states its point first — or POSITION_WEIGHT for a question made
+# many words). With nothing said before — or nothing answered yet — the article's opening stands
+# for the previous answer, counting LEAD_WEIGHT — news states its point first —, VAGUE_LEAD_WEIGHT
+# for a question whose own words hardly say where to look (their idf adds up to less than
+# SPECIFIC_IDF: words the article uses all through, like its subject's name, or none it has:
+# "what did he do in WWI?", "what happened in 1983?"), or POSITION_WEIGHT for a question made
 # only of words that ask for more ("anything interesting?"). A question with no words of its
 # own is answered from the passage that continues the conversation, with OPEN_CONFIDENCE
 # (× LACKS_ANSWER_TYPE when it asks for a number, date or name the passage lacks). Measured on the
@@ -98,6 +101,8 @@ _ANSWER_PATTERNS = {
 BORROWED_WEIGHT = 0.5
 POSITION_WEIGHT = 0.3
 LEAD_WEIGHT = 0.05
+VAGUE_LEAD_WEIGHT = 0.3
+SPECIFIC_IDF = 2.0
 NEAR_BEFORE = 1
 NEAR_AFTER = 5
 OPEN_CONFIDENCE = 1.0
@@ -123,7 +128,7 @@ class Context(NamedTuple):
     own: list[str]  # the question's terms but those that only ask for more (OPEN_TERMS)
     borrowed: list[str]  # the previous question's terms, when this one leans on it
     place: Place | None  # where the previous answer stands (the article's opening at first)
-    weight: float  # how much closeness to it counts (POSITION_WEIGHT, LEAD_WEIGHT)
+    weight: float  # how much closeness to it counts (POSITION_WEIGHT, LEAD_WEIGHT, VAGUE_LEAD_WEIGHT)
     follow_up: bool  # earlier turns came before
     open: bool  # it names nothing but asks to go on: "what happened next?", "anything interesting?"
     related: bool  # it asks for more or refers to something said (at first: the article's subject)
@@ -285,7 +290,8 @@ class Index:
         besides = asks_for_more(question)
         if not history:
             open_ = not own and bool(parsed.terms)
-            weight = POSITION_WEIGHT if open_ else LEAD_WEIGHT
+            specific = self._specific(own)
+            weight = POSITION_WEIGHT if open_ else LEAD_WEIGHT if specific else VAGUE_LEAD_WEIGHT
             related = open_ or refers_back(question)
             return Context(
                 list(parsed.terms), own, [], self._opening(), weight, False, open_, related, besides
@@ -297,10 +303,23 @@ class Index:
             borrowed = [t for t in dict.fromkeys(earlier) if t not in parsed.terms and t not in OPEN_TERMS]
         anchors = (locate(turn, self.articles) for turn in reversed(history))
         anchor = next((a for a in anchors if a is not None), None)
-        place = self._place(anchor.article, anchor.start, anchor.end) if anchor else None
+        # No earlier answer found in the library (every turn so far unanswered): go from the opening.
+        place = self._place(anchor.article, anchor.start, anchor.end) if anchor else self._opening()
         terms, own = ([], []) if parsed.bare else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
         return Context(terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides)
+
+    def _specific(self, terms: list[str]) -> bool:
+        """Whether ``terms`` say where to look: the idf of those the library has (but light
+        ones, "name", "kind"), or of the best term standing in for one it lacks ("France" for
+        "French"), adds up to SPECIFIC_IDF or more."""
+        total = 0.0
+        for term in dict.fromkeys(terms):
+            if term in LIGHT_TERMS:
+                continue
+            kin = (term,) if term in self.vocabulary else self._kin(term)
+            total += max((self.scorer.idf(t) or 0.0 for t in kin), default=0.0)
+        return total >= SPECIFIC_IDF
 
     def _place(self, article: Article, start: int, end: int) -> Place | None:
         """The sentences of ``article`` that the span from ``start`` to ``end`` touches."""

@@ -20,6 +20,17 @@ EXPEDITION = parse_text(
     "The expedition returned to Ilulissat in May, a week later than planned."
 )
 
+# A made-up career whose subject is named in every paragraph: a question naming only her says
+# little about where to look.
+CAREER = parse_text(
+    "Anna Berg\n\n"
+    "Anna Berg began singing in the choir of her school in Bergen and won a national contest at sixteen.\n\n"
+    "Anna Berg then moved to Oslo, where she studied at the academy of music for three years.\n\n"
+    "In Oslo Anna Berg recorded her first album, which sold poorly but earned praise from critics.\n\n"
+    "Anna Berg toured Germany with a jazz band, playing in clubs in Hamburg and Berlin.\n\n"
+    "Later Anna Berg taught singing at the academy and wrote a book about her years on the road."
+)
+
 
 @pytest.fixture(scope="module")
 def seed_index() -> Index:
@@ -180,6 +191,28 @@ def test_the_previous_answer_is_found_by_its_text_alone(expedition) -> None:
     by_place = expedition.search("what happened next?", [turn])
     by_text = expedition.search("what happened next?", [Turn(turn.question, turn.answer)])
     assert by_text.hits[0].passage == by_place.hits[0].passage
+
+
+@pytest.mark.parametrize(
+    ("question", "paragraph"),
+    [
+        ("Tell me about Anna Berg", 1),  # her name is everywhere: the opening, where a text states its point
+        ("What did Anna Berg do?", 1),
+        ("where did Anna Berg study music?", 2),  # words of its own say where
+        ("which country did Anna Berg tour with a band?", 4),
+    ],
+)
+def test_a_first_question_saying_little_is_answered_from_the_opening(question: str, paragraph: int) -> None:
+    answer = Index([CAREER]).search(question)
+    assert answer.hits[0].passage.paragraph == paragraph
+    assert not answer.declined
+
+
+def test_with_nothing_answered_yet_a_follow_up_goes_on_from_the_opening() -> None:
+    unanswered = Turn("did Anna Berg have children?", "")
+    answer = Index([CAREER]).search("what else did she do?", [unanswered])
+    assert answer.hits[0].passage.paragraph == 1
+    assert not answer.declined
 
 
 @pytest.mark.parametrize("question", ["did Putin win any awards for it?", "what did Putin's wife think?"])
