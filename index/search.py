@@ -127,7 +127,7 @@ class Context(NamedTuple):
     terms: list[str]  # what to rank with: the question's terms (none for a bare "how many?" that follows up)
     own: list[str]  # the question's terms but those that only ask for more (OPEN_TERMS)
     borrowed: list[str]  # the previous question's terms, when this one leans on it
-    place: Place | None  # where the previous answer stands (the article's opening at first)
+    place: Place | None  # where the previous answer stands (the opening, at first or with none answered)
     weight: float  # how much closeness to it counts (POSITION_WEIGHT, LEAD_WEIGHT, VAGUE_LEAD_WEIGHT)
     follow_up: bool  # earlier turns came before
     open: bool  # it names nothing but asks to go on: "what happened next?", "anything interesting?"

@@ -42,6 +42,11 @@ def expedition() -> Index:
     return Index([EXPEDITION])
 
 
+@pytest.fixture(scope="module")
+def career() -> Index:
+    return Index([CAREER])
+
+
 def answered(index: Index, question: str, history: list[Turn] | None = None) -> tuple[Answer, Turn]:
     """The answer and the turn it makes, as the bot records it: where the top hit's answer stands."""
     answer = index.search(question, history or [])
@@ -202,15 +207,15 @@ def test_the_previous_answer_is_found_by_its_text_alone(expedition) -> None:
         ("which country did Anna Berg tour with a band?", 4),
     ],
 )
-def test_a_first_question_saying_little_is_answered_from_the_opening(question: str, paragraph: int) -> None:
-    answer = Index([CAREER]).search(question)
+def test_a_first_question_saying_little_is_answered_from_the_opening(career, question, paragraph) -> None:
+    answer = career.search(question)
     assert answer.hits[0].passage.paragraph == paragraph
     assert not answer.declined
 
 
-def test_with_nothing_answered_yet_a_follow_up_goes_on_from_the_opening() -> None:
+def test_with_nothing_answered_yet_a_follow_up_goes_on_from_the_opening(career) -> None:
     unanswered = Turn("did Anna Berg have children?", "")
-    answer = Index([CAREER]).search("what else did she do?", [unanswered])
+    answer = career.search("what else did she do?", [unanswered])
     assert answer.hits[0].passage.paragraph == 1
     assert not answer.declined
 
