@@ -290,8 +290,7 @@ class Index:
         besides = asks_for_more(question)
         if not history:
             open_ = not own and bool(parsed.terms)
-            specific = self._specific(own)
-            weight = POSITION_WEIGHT if open_ else LEAD_WEIGHT if specific else VAGUE_LEAD_WEIGHT
+            weight = POSITION_WEIGHT if open_ else LEAD_WEIGHT if self._specific(own) else VAGUE_LEAD_WEIGHT
             related = open_ or refers_back(question)
             return Context(
                 list(parsed.terms), own, [], self._opening(), weight, False, open_, related, besides
