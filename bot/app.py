@@ -32,9 +32,8 @@ from .transport import BotAPIRequest
 
 logger = logging.getLogger(__name__)
 
-# A connection for each delivery worker: requests never queue inside httpcore, whose pool
-# rescans its whole queue whenever a connection comes free (measured with bench/bot_load.py).
-# Only as many are opened as are used at once; PTB's default is 256.
+# A connection for each delivery worker, so that a reply never waits for another's connection.
+# Only as many are opened as are used at once (bot/transport.py); PTB's default is 256.
 CONNECTION_POOL_SIZE = CONCURRENT_UPDATES
 POOL_TIMEOUT_SECONDS = 10.0  # waiting for a free connection is fine; failing a reply is not
 

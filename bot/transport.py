@@ -10,11 +10,15 @@ keep PTB's own path.
 Measured with bench/bot_load.py and py-spy: the httpx client layers and the readability check
 httpcore's pool makes on every pooled connection for every request (through anyio, which
 builds a dictionary of socket attributes and asks the kernel for the peer's address each
-time) were a third of the CPU of a request.
+time) were a third of the CPU of a request. The connections are kept as one-connection
+httpcore pools, taken last-used first (class _Connections): httpcore's own pool scans all of
+its connections, and polls every idle one, each time it assigns one, which with a hundred
+chats answered at once cost more than the rest of the request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import select
 import socket
 from typing import Any
@@ -37,7 +41,7 @@ class BotAPIRequest(HTTPXRequest):
     def __init__(self, *, connection_pool_size: int = 1, **kwargs: Any) -> None:
         super().__init__(connection_pool_size=connection_pool_size, **kwargs)
         self._pool_size = connection_pool_size
-        self._pool: httpcore.AsyncConnectionPool | None = None
+        self._pool: _Connections | None = None
         self._timeouts = self._client.timeout  # what the arguments set, as HTTPXRequest keeps them
         self._user_agent = self.USER_AGENT.encode()
         # httpx's client honours HTTPS_PROXY and the like (and PTB's proxy argument): behind a
@@ -47,11 +51,7 @@ class BotAPIRequest(HTTPXRequest):
     async def initialize(self) -> None:
         await super().initialize()
         if self._pool is None:
-            self._pool = httpcore.AsyncConnectionPool(
-                max_connections=self._pool_size,
-                max_keepalive_connections=self._pool_size,
-                network_backend=_Backend(),
-            )
+            self._pool = _Connections(self._pool_size)
 
     async def shutdown(self) -> None:
         pool, self._pool = self._pool, None
@@ -88,9 +88,7 @@ class BotAPIRequest(HTTPXRequest):
             body = urlencode(request_data.json_parameters).encode()
             headers.append((b"Content-Type", _FORM))
         try:
-            response = await self._pool.request(
-                method, url, headers=headers, content=body, extensions={"timeout": timeouts}
-            )
+            response = await self._pool.request(method, url, headers, body, timeouts)
         except httpcore.TimeoutException as error:
             if isinstance(error, httpcore.PoolTimeout):
                 raise TimedOut(
@@ -100,6 +98,48 @@ class BotAPIRequest(HTTPXRequest):
         except _FAILURES as error:
             raise NetworkError(f"httpcore.{error.__class__.__name__}: {error}") from error
         return response.status, response.content
+
+
+class _Connections:
+    """Up to ``size`` kept-alive connections, each a one-connection httpcore pool (which opens,
+    checks and reopens it), lent out last-used first: taking one costs the same with one
+    connection open or a hundred."""
+
+    def __init__(self, size: int) -> None:
+        self._idle: list[httpcore.AsyncConnectionPool] = []
+        self._opened: list[httpcore.AsyncConnectionPool] = []
+        self._free = asyncio.Semaphore(size)
+
+    async def request(
+        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes | None, timeouts: dict
+    ) -> httpcore.Response:
+        """The whole response (read, its connection back in the pool); waiting for a free
+        connection is bounded by the pool time-out, as in httpcore's own pool."""
+        try:
+            async with asyncio.timeout(timeouts["pool"]):
+                await self._free.acquire()
+        except TimeoutError:
+            raise httpcore.PoolTimeout("no connection came free within the pool time-out") from None
+        try:
+            pool = self._idle.pop() if self._idle else self._open()
+            try:
+                return await pool.request(
+                    method, url, headers=headers, content=body, extensions={"timeout": timeouts}
+                )
+            finally:
+                self._idle.append(pool)  # a broken connection is closed by its pool, reopened on use
+        finally:
+            self._free.release()
+
+    def _open(self) -> httpcore.AsyncConnectionPool:
+        pool = httpcore.AsyncConnectionPool(max_connections=1, network_backend=_Backend())
+        self._opened.append(pool)
+        return pool
+
+    async def aclose(self) -> None:
+        opened, self._opened, self._idle = self._opened, [], []
+        for pool in opened:
+            await pool.aclose()
 
 
 class _Backend(httpcore.AsyncNetworkBackend):

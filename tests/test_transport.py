@@ -98,6 +98,52 @@ async def test_a_keep_alive_connection_the_server_closed_is_not_used_again():
     assert connections == 4  # getMe's, and one for each request
 
 
+async def test_requests_at_once_share_at_most_the_pools_connections_and_keep_them():
+    """Twenty requests at once through a pool of four: four connections, each kept alive and
+    used again, and every request answered."""
+    connections = 0
+    in_flight = most_in_flight = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections, in_flight, most_in_flight
+        connections += 1
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(int(re.search(rb"(?i)content-length: *(\d+)", head).group(1)))
+                in_flight += 1
+                most_in_flight = max(most_in_flight, in_flight)
+                await asyncio.sleep(0.02)  # long enough for the other requests to queue up
+                in_flight -= 1
+                user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
+                body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, bot_for(f"http://127.0.0.1:{port}/bot") as bot:
+        answers = await asyncio.gather(*(bot.delete_webhook() for _ in range(20)))
+        assert answers == [True] * 20
+        assert await bot.delete_webhook() is True  # later, on a connection kept alive
+    assert most_in_flight == 4
+    assert connections == 4
+
+
+async def test_waiting_longer_than_the_pool_time_out_for_a_connection_is_ptbs_timed_out(fake_api, chat):
+    fake_api.faults.once("sendMessage", "timeout", hold_seconds=1.0)
+    one_connection = BotAPIRequest(connection_pool_size=1, read_timeout=2.0, pool_timeout=0.2)
+    async with Bot(fake_api.token, base_url=fake_api.base_url, request=one_connection) as bot:
+        held = asyncio.create_task(bot.send_message(chat["id"], "held by the server"))
+        await asyncio.sleep(0.1)  # the only connection is taken
+        with pytest.raises(TimedOut, match="Pool timeout"):
+            await bot.send_message(chat["id"], "waits for a connection")
+        with pytest.raises(NetworkError):  # the server hangs up on the held request
+            await held
+        assert (await bot.send_message(chat["id"], "hello again")).text == "hello again"
+
+
 async def test_behind_a_proxy_requests_take_httpxs_way_which_honours_it(fake_api, monkeypatch):
     with socket.socket() as closed:  # a port nothing listens on: the "proxy" is down
         closed.bind(("127.0.0.1", 0))
