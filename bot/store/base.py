@@ -274,3 +274,31 @@ ANSWER_COLUMNS = (
 # A turn's passage is kept to this many characters: a quote is at most ~1,800 (index.passages),
 # and what a follow-up needs from it is its words and its place, not an unbounded copy.
 TURN_CHARS = 2000
+
+
+def conversation_sql(answer: str, placeholder: str) -> str:
+    """SQL for the chain of answers that ends at ``answer`` (SQL for its message id), walked
+    back through `follows` (always an earlier message: the walk cannot loop) for at most the
+    number of turns asked for; oldest first. Parameters, in the driver's ``placeholder`` (SQLite's
+    ?, psycopg's %s): the chat, ``answer``'s own, the chat, the turns, the chat."""
+    p = placeholder
+    return f"""WITH RECURSIVE chain (depth, message_id, follows) AS (
+        SELECT 1, message_id, follows FROM answers WHERE chat_id = {p} AND message_id = {answer}
+        UNION ALL
+        SELECT chain.depth + 1, a.message_id, a.follows
+        FROM chain JOIN answers a ON a.chat_id = {p} AND a.message_id = chain.follows
+        WHERE chain.depth < {p} AND a.message_id < chain.message_id
+    )
+    SELECT {", ".join(f"a.{column}" for column in ANSWER_COLUMNS.split(", "))}
+    FROM chain JOIN answers a ON a.chat_id = {p} AND a.message_id = chain.message_id
+    ORDER BY chain.depth DESC"""
+
+
+def last_answer_sql(placeholder: str) -> str:
+    """SQL for the message id of the latest answer of a chat's topic since its last reset.
+    Parameters: chat, thread, chat, thread."""
+    p = placeholder
+    return f"""SELECT message_id FROM answers
+    WHERE chat_id = {p} AND thread_id = {p} AND message_id > coalesce(
+        (SELECT reset_after FROM conversations WHERE chat_id = {p} AND thread_id = {p}), 0)
+    ORDER BY message_id DESC LIMIT 1"""

@@ -33,8 +33,10 @@ from .base import (
     StoreUnavailable,
     answer_from_row,
     answer_params,
+    conversation_sql,
     entry_from_row,
     entry_metadata,
+    last_answer_sql,
     record_from_row,
 )
 
@@ -265,31 +267,8 @@ _SAVE_ANSWER = f"""INSERT INTO answers ({ANSWER_COLUMNS}, created_at)
 _SELECT_ANSWER = f"SELECT {ANSWER_COLUMNS} FROM answers WHERE chat_id = %s AND message_id = %s"
 _SELECT_ANSWER_TO = f"""SELECT {ANSWER_COLUMNS} FROM answers
     WHERE chat_id = %s AND question_message_id = %s ORDER BY message_id DESC LIMIT 1"""
-# The latest answer of a chat's topic since its last reset.
-_LAST_ANSWER = """SELECT message_id FROM answers
-    WHERE chat_id = %s AND thread_id = %s AND message_id > coalesce(
-        (SELECT reset_after FROM conversations WHERE chat_id = %s AND thread_id = %s), 0)
-    ORDER BY message_id DESC LIMIT 1"""
-
-
-def _conversation_ending_at(answer: str) -> str:
-    """The chain of answers that ends at ``answer`` (SQL for its message id), walked back
-    through `follows` (always an earlier message: the walk cannot loop) for at most the
-    number of turns asked for; oldest first."""
-    return f"""WITH RECURSIVE chain (depth, message_id, follows) AS (
-        SELECT 1, message_id, follows FROM answers WHERE chat_id = %s AND message_id = {answer}
-        UNION ALL
-        SELECT chain.depth + 1, a.message_id, a.follows
-        FROM chain JOIN answers a ON a.chat_id = %s AND a.message_id = chain.follows
-        WHERE chain.depth < %s AND a.message_id < chain.message_id
-    )
-    SELECT {", ".join(f"a.{column}" for column in ANSWER_COLUMNS.split(", "))}
-    FROM chain JOIN answers a ON a.chat_id = %s AND a.message_id = chain.message_id
-    ORDER BY chain.depth DESC"""
-
-
-_SELECT_CONVERSATION = _conversation_ending_at("%s")
-_SELECT_LATEST_CONVERSATION = _conversation_ending_at(f"({_LAST_ANSWER})")
+_SELECT_CONVERSATION = conversation_sql("%s", "%s")
+_SELECT_LATEST_CONVERSATION = conversation_sql(f"({last_answer_sql('%s')})", "%s")
 # A reset forgets every answer of the topic up to reset_after (Telegram message ids grow within
 # a chat), so re-saving an old answer (paging it) cannot bring it back as the last one.
 _RESET = """INSERT INTO conversations (chat_id, thread_id, reset_after, reset_at)

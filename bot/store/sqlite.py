@@ -36,8 +36,10 @@ from .base import (
     StoreUnavailable,
     answer_from_row,
     answer_params,
+    conversation_sql,
     entry_from_row,
     entry_metadata,
+    last_answer_sql,
     record_from_row,
 )
 from .batches import ALONE, READ, WRITE, BatchingThread
@@ -276,31 +278,8 @@ _SAVE_ANSWER = f"""INSERT INTO answers ({ANSWER_COLUMNS}, created_at)
 _SELECT_ANSWER = f"SELECT {ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?"
 _SELECT_ANSWER_TO = f"""SELECT {ANSWER_COLUMNS} FROM answers
     WHERE chat_id = ? AND question_message_id = ? ORDER BY message_id DESC LIMIT 1"""
-# The latest answer of a chat's topic since its last reset.
-_LAST_ANSWER = """SELECT message_id FROM answers
-    WHERE chat_id = ? AND thread_id = ? AND message_id > coalesce(
-        (SELECT reset_after FROM conversations WHERE chat_id = ? AND thread_id = ?), 0)
-    ORDER BY message_id DESC LIMIT 1"""
-
-
-def _conversation_ending_at(answer: str) -> str:
-    """The chain of answers that ends at ``answer`` (SQL for its message id), walked back
-    through `follows` (always an earlier message: the walk cannot loop) for at most the
-    number of turns asked for; oldest first."""
-    return f"""WITH RECURSIVE chain (depth, message_id, follows) AS (
-        SELECT 1, message_id, follows FROM answers WHERE chat_id = ? AND message_id = {answer}
-        UNION ALL
-        SELECT chain.depth + 1, a.message_id, a.follows
-        FROM chain JOIN answers a ON a.chat_id = ? AND a.message_id = chain.follows
-        WHERE chain.depth < ? AND a.message_id < chain.message_id
-    )
-    SELECT {", ".join(f"a.{column}" for column in ANSWER_COLUMNS.split(", "))}
-    FROM chain JOIN answers a ON a.chat_id = ? AND a.message_id = chain.message_id
-    ORDER BY chain.depth DESC"""
-
-
-_SELECT_CONVERSATION = _conversation_ending_at("?")
-_SELECT_LATEST_CONVERSATION = _conversation_ending_at(f"({_LAST_ANSWER})")
+_SELECT_CONVERSATION = conversation_sql("?", "?")
+_SELECT_LATEST_CONVERSATION = conversation_sql(f"({last_answer_sql('?')})", "?")
 # A reset forgets every answer of the topic up to reset_after (Telegram message ids grow within
 # a chat), so re-saving an old answer (paging it) cannot bring it back as the last one.
 _RESET = """INSERT INTO conversations (chat_id, thread_id, reset_after, reset_at)
