@@ -11,9 +11,9 @@ Measured with bench/bot_load.py and py-spy: the httpx client layers and the read
 httpcore's pool makes on every pooled connection for every request (through anyio, which
 builds a dictionary of socket attributes and asks the kernel for the peer's address each
 time) were a third of the CPU of a request. The connections are kept as one-connection
-httpcore pools, taken last-used first (class _Connections): httpcore's own pool scans all of
-its connections, and polls every idle one, each time it assigns one: with a hundred chats
-answered at once (as many connections) that was a third of the CPU of a request (cProfile).
+httpcore pools, lent out last-used first (class _Connections): httpcore's own pool scans all
+its connections, polling every idle one, whenever it hands one out, and with a hundred chats
+answered at once (about as many connections) that scan alone took a third of a request's CPU.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import select
 import socket
+from collections import deque
 from typing import Any
 from urllib.parse import urlencode
 from urllib.request import getproxies
@@ -103,11 +104,12 @@ class BotAPIRequest(HTTPXRequest):
 class _Connections:
     """Up to ``size`` kept-alive connections, each a one-connection httpcore pool (which opens,
     checks and reopens it), lent out last-used first: taking one costs the same with one
-    connection open or a hundred."""
+    connection open or a hundred. Each request also looks at the connection idle longest and
+    closes it if the server has (httpcore's pool does that for all of them at every request)."""
 
     def __init__(self, size: int) -> None:
-        self._idle: list[httpcore.AsyncConnectionPool] = []
-        self._opened: list[httpcore.AsyncConnectionPool] = []
+        self._idle: deque[httpcore.AsyncConnectionPool] = deque()  # least recently used first
+        self._opened: set[httpcore.AsyncConnectionPool] = set()
         self._free = asyncio.Semaphore(size)
 
     async def request(
@@ -120,6 +122,7 @@ class _Connections:
     ) -> httpcore.Response:
         """The whole response (read, its connection back in the pool); waiting for a free
         connection is bounded by the pool time-out, as in httpcore's own pool."""
+        await self._close_if_stale()
         try:
             async with asyncio.timeout(timeouts["pool"]):
                 await self._free.acquire()
@@ -136,13 +139,24 @@ class _Connections:
         finally:
             self._free.release()
 
+    async def _close_if_stale(self) -> None:
+        """Close the connection idle longest if the server closed it: the last-used-first order
+        could otherwise keep the sockets of a busy moment open long after it."""
+        if len(self._idle) < 2:
+            return  # the one idle connection is checked by its pool when next used
+        oldest = self._idle[0]
+        if any(connection.has_expired() for connection in oldest.connections):
+            self._idle.popleft()
+            self._opened.discard(oldest)
+            await oldest.aclose()
+
     def _open(self) -> httpcore.AsyncConnectionPool:
         pool = httpcore.AsyncConnectionPool(max_connections=1, network_backend=_Backend())
-        self._opened.append(pool)
+        self._opened.add(pool)
         return pool
 
     async def aclose(self) -> None:
-        opened, self._opened, self._idle = self._opened, [], []
+        opened, self._opened, self._idle = self._opened, set(), deque()
         for pool in opened:
             await pool.aclose()
 

@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+from pathlib import Path
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -88,13 +89,19 @@ async def test_a_keep_alive_connection_the_server_closed_is_not_used_again():
         await writer.drain()
         await asyncio.sleep(0.05)
         writer.close()
+        await writer.wait_closed()
+        closed.release()
 
+    closed = asyncio.Semaphore(0)  # a release for each connection the server has closed
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    async with server, bot_for(f"http://127.0.0.1:{port}/bot") as bot:
-        for _ in range(3):
-            await asyncio.sleep(0.2)  # the server has closed the idle connection by now
-            assert await bot.delete_webhook() is True
+    async with server:
+        async with bot_for(f"http://127.0.0.1:{port}/bot") as bot:
+            for _ in range(3):
+                await asyncio.sleep(0.2)  # the server has closed the idle connection by now
+                assert await bot.delete_webhook() is True
+        for _ in range(connections):
+            await asyncio.wait_for(closed.acquire(), timeout=5)
     assert connections == 4  # getMe's, and one for each request
 
 
@@ -120,15 +127,64 @@ async def test_requests_at_once_share_at_most_the_pools_connections_and_keep_the
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
                 await writer.drain()
         writer.close()
+        await writer.wait_closed()
+        closed.release()
+
+    closed = asyncio.Semaphore(0)  # a release for each connection the server has closed
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        async with bot_for(f"http://127.0.0.1:{port}/bot") as bot:
+            answers = await asyncio.gather(*(bot.delete_webhook() for _ in range(20)))
+            assert answers == [True] * 20
+            assert await bot.delete_webhook() is True  # later, on a connection kept alive
+        for _ in range(connections):  # each closed by the bot as it stops
+            await asyncio.wait_for(closed.acquire(), timeout=5)
+    assert most_in_flight == 4
+    assert connections == 4
+
+
+def sockets_closed_by(port: int) -> int:
+    """This machine's TCP connections to 127.0.0.1:``port`` that the server closed and the
+    client has not (CLOSE_WAIT), from /proc/net/tcp."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[2] == f"0100007F:{port:04X}" and row.split()[3] == "08")
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+async def test_connections_the_server_closed_while_idle_are_closed_in_turn():
+    """After a burst, the server closes the idle connections: the bot's next requests close
+    them too, one each, rather than keeping dead sockets for as long as it runs."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(int(re.search(rb"(?i)content-length: *(\d+)", head).group(1)))
+                await asyncio.sleep(0.02)  # long enough for the other requests to queue up
+                user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
+                body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    async with server, bot_for(f"http://127.0.0.1:{port}/bot") as bot:
-        answers = await asyncio.gather(*(bot.delete_webhook() for _ in range(20)))
-        assert answers == [True] * 20
-        assert await bot.delete_webhook() is True  # later, on a connection kept alive
-    assert most_in_flight == 4
-    assert connections == 4
+    async with server:
+        async with bot_for(f"http://127.0.0.1:{port}/bot") as bot:
+            assert await asyncio.gather(*(bot.delete_webhook() for _ in range(4))) == [True] * 4
+            for writer in writers:  # the server's keep-alive time-out, say
+                writer.close()
+                await writer.wait_closed()
+            await asyncio.sleep(0.1)
+            assert sockets_closed_by(port) == 4
+            for _ in range(3):
+                assert await bot.delete_webhook() is True
+            assert sockets_closed_by(port) == 0
+        for writer in writers:
+            writer.close()
+            await writer.wait_closed()
 
 
 async def test_waiting_longer_than_the_pool_time_out_for_a_connection_is_ptbs_timed_out(fake_api, chat):
