@@ -19,6 +19,7 @@ answered at once (about as many connections) that scan alone took a third of a r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import select
 import socket
 from collections import deque
@@ -148,7 +149,8 @@ class _Connections:
         if any(connection.has_expired() for connection in oldest.connections):
             self._idle.popleft()
             self._opened.discard(oldest)
-            await oldest.aclose()
+            with contextlib.suppress(Exception):  # a dead socket's close failing fails no request
+                await oldest.aclose()
 
     def _open(self) -> httpcore.AsyncConnectionPool:
         pool = httpcore.AsyncConnectionPool(max_connections=1, network_backend=_Backend())
