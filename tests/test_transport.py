@@ -34,6 +34,24 @@ def bot_for(base_url: str, token: str = "123:ABC", read_timeout: float = 2.0) ->
     return Bot(token, base_url=base_url, request=request(read_timeout), get_updates_request=request())
 
 
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    """One HTTP request off the connection, as a test server reads it; its head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    await reader.readexactly(int(re.search(rb"(?i)content-length: *(\d+)", head).group(1)))
+    return head
+
+
+async def answer(writer: asyncio.StreamWriter, head: bytes) -> None:
+    """The Bot API's answer to the request with that head: a bot for getMe, true otherwise."""
+    user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
+    body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(body), body)
+    )
+    await writer.drain()
+
+
 async def test_a_message_goes_out_with_every_parameter_and_comes_back_parsed(fake_api, chat):
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="p:1")]])
     async with bot_for(fake_api.base_url, fake_api.token) as bot:
@@ -71,22 +89,7 @@ async def test_a_keep_alive_connection_the_server_closed_is_not_used_again():
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections
         connections += 1
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(
-            next(
-                line.split(b":")[1]
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length")
-            )
-        )
-        await reader.readexactly(length)
-        user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
-        body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-            % (len(body), body)
-        )
-        await writer.drain()
+        await answer(writer, await read_request(reader))
         await asyncio.sleep(0.05)
         writer.close()
         await writer.wait_closed()
@@ -116,16 +119,12 @@ async def test_requests_at_once_share_at_most_the_pools_connections_and_keep_the
         connections += 1
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                await reader.readexactly(int(re.search(rb"(?i)content-length: *(\d+)", head).group(1)))
+                head = await read_request(reader)
                 in_flight += 1
                 most_in_flight = max(most_in_flight, in_flight)
                 await asyncio.sleep(0.02)  # long enough for the other requests to queue up
                 in_flight -= 1
-                user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
-                body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-                await writer.drain()
+                await answer(writer, head)
         writer.close()
         await writer.wait_closed()
         closed.release()
@@ -161,13 +160,9 @@ async def test_connections_the_server_closed_while_idle_are_closed_in_turn():
         writers.append(writer)
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                await reader.readexactly(int(re.search(rb"(?i)content-length: *(\d+)", head).group(1)))
+                head = await read_request(reader)
                 await asyncio.sleep(0.02)  # long enough for the other requests to queue up
-                user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
-                body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-                await writer.drain()
+                await answer(writer, head)
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -234,13 +229,9 @@ async def test_https_as_the_real_bot_api_is_reached(tmp_path, monkeypatch):
         nonlocal requests
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
-                await reader.readexactly(length)
+                head = await read_request(reader)
                 requests += 1
-                user = b'{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}'
-                body = b'{"ok":true,"result":%s}' % (user if b"/getMe" in head else b"true")
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await answer(writer, head)
         writer.close()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context)
