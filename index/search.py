@@ -105,6 +105,7 @@ VAGUE_LEAD_WEIGHT = 0.3
 SPECIFIC_IDF = 2.0
 NEAR_BEFORE = 1
 NEAR_AFTER = 5
+BORROW_BACK = 3  # how many turns back a question may lean past questions with no words ("where?")
 OPEN_CONFIDENCE = 1.0
 LACKS_ANSWER_TYPE = 0.5
 # A question sharing no word with the library is offered the windows closest to it in meaning
@@ -133,6 +134,9 @@ class Context(NamedTuple):
     open: bool  # it names nothing but asks to go on: "what happened next?", "anything interesting?"
     related: bool  # it asks for more or refers to something said (at first: the article's subject)
     besides: bool  # it asks for something besides what was said: "anything else?"
+    goes_on: bool = (
+        False  # a follow-up that asks only to go on ("what happened next?"): nothing said is shown again
+    )
 
 
 class Hit:
@@ -274,8 +278,7 @@ class Index:
             return self.summary(about)._replace(question=question)
         ranked = self._rank(parsed, context)
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
-        goes_on = context.follow_up and context.open and bool(parsed.terms)
-        hits = self._hits(parsed, ranked, k, self._said(context.place) if goes_on else {})
+        hits = self._hits(parsed, ranked, k, self._said(context.place) if context.goes_on else {})
         # The confidence judges the best window's quote, as the ranking did; the first hit shows
         # it, perhaps run on into one more sentence (passages.quoted).
         confidence = self._confidence(parsed, context, self._quote(ranked[0][0])) if ranked else 0.0
@@ -298,15 +301,22 @@ class Index:
         specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
         borrowed: list[str] = []
         if not specific or refers_back(question) or parsed.bare:
-            earlier = self._analyse(history[-1].question).terms
-            borrowed = [t for t in dict.fromkeys(earlier) if t not in parsed.terms and t not in OPEN_TERMS]
+            # From the last question that had words: "how big is that?" after "where?" after
+            # "how much territory was retaken?" is still about the territory.
+            for turn in reversed(history[-BORROW_BACK:]):
+                earlier = self._analyse(turn.question).terms
+                borrowed += [t for t in earlier if t not in parsed.terms and t not in OPEN_TERMS]
+                if earlier:
+                    break
+            borrowed = list(dict.fromkeys(borrowed))
         anchors = (locate(turn, self.articles) for turn in reversed(history))
         anchor = next((a for a in anchors if a is not None), None)
         # No earlier answer found in the library (every turn so far unanswered): go from the opening.
         place = self._place(anchor.article, anchor.start, anchor.end) if anchor else self._opening()
         terms, own = ([], []) if parsed.bare else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
-        return Context(terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides)
+        goes_on = open_ and bool(parsed.terms)
+        return Context(terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on)
 
     def _specific(self, terms: list[str]) -> bool:
         """Whether ``terms`` say where to look: the idf of those the library has (but light
@@ -473,9 +483,13 @@ class Index:
             self._keep_words_first(scores, terms + context.borrowed, indices)
         if context.place is not None:
             scale = max(float(scores.max()), 1.0)
-            scores += context.weight * scale * self._closeness(context.place, indices)
+            scores += context.weight * scale * self._closeness(context.place, indices, context.goes_on)
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
+        if question.bare and context.follow_up:
+            # "When?", "how many?" after an answer ask for nothing but a date or a number: a
+            # window with one beside the words they lean on comes first.
+            _keep_first(scores, np.array(typed, dtype=bool))
         return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
     def _answers_type(self, pattern: re.Pattern[str], window: int, terms: list[str]) -> bool:
@@ -495,9 +509,7 @@ class Index:
     def _keep_words_first(self, scores: np.ndarray, terms: list[str], indices: list[int]) -> None:
         """Lower the score of every window that does not hold one of ``terms`` (or a term related
         to one) below those of the windows that do, in place."""
-        sharing = self._sharing(terms, indices)
-        if sharing.any() and not sharing.all():
-            scores[~sharing] = np.minimum(scores[~sharing], scores[sharing].min() - 1e-6)
+        _keep_first(scores, self._sharing(terms, indices))
 
     def _sharing(self, terms: list[str], indices: list[int]) -> np.ndarray:
         """Whether each window itself holds one of ``terms`` (or a term related to one)."""
@@ -520,16 +532,31 @@ class Index:
         starts = np.flatnonzero((self._window_first >= low) & (self._window_first <= high)).tolist()
         return [i for i in starts if self.passages[i].article == place.article]
 
-    def _closeness(self, place: Place, indices: list[int]) -> np.ndarray:
-        """How close each window starts to ``place`` (conversation.closeness); 0 in other articles."""
+    def _closeness(self, place: Place, indices: list[int], unsaid: bool = False) -> np.ndarray:
+        """How close each window starts to ``place`` (conversation.closeness); 0 in other articles.
+        With ``unsaid``, a window is taken to start where it goes past ``place``, as it is then
+        shown without the sentences already said."""
         return np.array(
             [
-                closeness(int(self._window_first[i]), place.first, place.last)
+                closeness(
+                    self._shown_from(i, place) if unsaid else int(self._window_first[i]),
+                    place.first,
+                    place.last,
+                )
                 if self.passages[i].article == place.article
                 else 0.0
                 for i in indices
             ]
         )
+
+    def _shown_from(self, window: int, place: Place) -> int:
+        """The window's first sentence not in ``place``, for a window that starts in it and
+        goes past it (else its first sentence), counted through the library."""
+        first = int(self._window_first[window])
+        last = first + self.passages[window].last_sentence - self.passages[window].first_sentence
+        if place.first <= first <= place.last < last:
+            return place.last + 1
+        return first
 
     def _evidence(self, query: list[str], indices: list[int]) -> np.ndarray:
         """BM25 of each window plus the weighted BM25 of its paragraph and of its quote."""
@@ -685,3 +712,9 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
     """The terms of the passage's sentences, from its paragraph's ``sentence_terms``."""
     window = sentence_terms[passage.first_sentence - 1 : passage.last_sentence]
     return [term for terms in window for term in terms]
+
+
+def _keep_first(scores: np.ndarray, chosen: np.ndarray) -> None:
+    """Lower the score of every window not ``chosen`` below those of the chosen ones, in place."""
+    if chosen.any() and not chosen.all():
+        scores[~chosen] = np.minimum(scores[~chosen], scores[chosen].min() - 1e-6)

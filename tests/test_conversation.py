@@ -191,6 +191,34 @@ def test_each_next_goes_further(expedition) -> None:
     assert "research hut" in seen[-1].answer or "melting ice" in seen[-1].answer
 
 
+def test_what_happened_next_goes_on_within_the_paragraph_of_the_previous_answer(seed_index) -> None:
+    # Yusov's words open a paragraph whose next sentence is what happened next.
+    _, turn = answered(seed_index, "who is Yusov?")
+    _, turn = answered(seed_index, "what did he say?", [turn])
+    assert "hotline" in turn.answer
+    answer = seed_index.search("what happened next?", [Turn("who is Yusov?"), turn])
+    assert answer.hits[0].passage.text.startswith("Days later, Zelensky posted a video")
+
+
+def test_a_question_with_no_words_passes_on_what_it_leaned_on(seed_index) -> None:
+    history: list[Turn] = []
+    for question in ["how much territory has ukraine retaken?", "where?"]:
+        _, turn = answered(seed_index, question, history)
+        history.append(turn)
+    answer = seed_index.search("how big is that?", history)
+    assert "2,316 square miles" in answer.hits[0].passage.text
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [("what did zelensky say?", "on Monday"), ("what did putin announce?", "September 21")],
+)
+def test_a_bare_when_is_answered_with_a_date(seed_index, first: str, expected: str) -> None:
+    _, turn = answered(seed_index, first)
+    answer = seed_index.search("when?", [turn])
+    assert expected in answer.hits[0].passage.text
+
+
 def test_the_previous_answer_is_found_by_its_text_alone(expedition) -> None:
     _, turn = answered(expedition, "where did the teams set up a base camp?")
     by_place = expedition.search("what happened next?", [turn])
