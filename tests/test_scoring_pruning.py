@@ -4,11 +4,12 @@ the block-max bounds of common terms, ties at the k-th score, blocks cut anywher
 import random
 from unittest.mock import patch
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.scoring import RankBM25Scorer, SparseBM25Scorer, postings, sparse
+from index.scoring import RankBM25Scorer, SparseBM25Scorer, postings, select, sparse
 from index.scoring.blocks import COARSE, FINE
 
 
@@ -40,10 +41,15 @@ def questions(draw, corpus: list[list[str]]):
 # _EXACT = 0 sends every candidate set through MaxScore's partial scores; _FEW = 1 learns the
 # k-th best from as few passages as possible, so that the bounds prune as much as they may.
 # _HEAVY = 0 bounds the passages of every term that is not common one by one in the block search
-# (in libraries this small, all of them are otherwise bounded block by block).
+# (in libraries this small, all of them are otherwise bounded block by block). _SAMPLED = 1 picks
+# the blocks and passages to score first from a sample even among a few.
 PATHS = pytest.mark.parametrize(
-    ("exact", "few", "heavy"),
-    [(sparse._EXACT, sparse._FEW, sparse._HEAVY), (0, 1, sparse._HEAVY), (0, 1, 0)],
+    ("exact", "few", "heavy", "sampled"),
+    [
+        (sparse._EXACT, sparse._FEW, sparse._HEAVY, select._SAMPLED),
+        (0, 1, sparse._HEAVY, 1),
+        (0, 1, 0, 1),
+    ],
     ids=["as shipped", "pruning forced", "rarer terms one by one"],
 )
 
@@ -51,13 +57,14 @@ PATHS = pytest.mark.parametrize(
 @PATHS
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), k=st.integers(1, 40))
-def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, data, k):
+def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, sampled, data, k):
     corpus = data.draw(libraries())
     question = data.draw(questions(corpus))
     with (
         patch.object(sparse, "_EXACT", exact),
         patch.object(sparse, "_FEW", few),
         patch.object(sparse, "_HEAVY", heavy),
+        patch.object(select, "_SAMPLED", sampled),
     ):
         fast = SparseBM25Scorer(corpus, small_library=0)
         assert fast.top(question, k) == RankBM25Scorer(corpus).top(question, k)
@@ -66,7 +73,7 @@ def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, data, k):
 @PATHS
 @settings(max_examples=100, deadline=None)
 @given(data=st.data(), k=st.integers(1, 12))
-def test_questions_of_common_terms_only(exact, few, heavy, data, k):
+def test_questions_of_common_terms_only(exact, few, heavy, sampled, data, k):
     corpus = data.draw(libraries())
     scorer = SparseBM25Scorer(corpus, small_library=0)
     terms = {t for passage in corpus for t in passage}
@@ -78,8 +85,26 @@ def test_questions_of_common_terms_only(exact, few, heavy, data, k):
         patch.object(sparse, "_EXACT", exact),
         patch.object(sparse, "_FEW", few),
         patch.object(sparse, "_HEAVY", heavy),
+        patch.object(select, "_SAMPLED", sampled),
     ):
         assert scorer.top(question, k) == RankBM25Scorer(corpus).top(question, k)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 6), min_size=1, max_size=3000),
+    m=st.integers(0, 120),
+    sampled=st.sampled_from([1, 4, select._SAMPLED]),
+)
+def test_about_the_top_holds_the_m_largest_values(values, m, sampled):
+    # Few distinct values: many tie at any line, as block bounds made of a few levels do.
+    array = np.array(values, dtype=np.float32)
+    with patch.object(select, "_SAMPLED", sampled):
+        chosen = select.about_top(array, m)
+    assert np.all(np.diff(chosen) > 0)  # ascending, each once
+    assert min(m, len(array)) <= len(chosen) <= max(4 * m, min(m, len(array)))
+    largest = np.sort(array)[::-1][:m]
+    assert np.array_equal(np.sort(array[chosen])[::-1][:m], largest)
 
 
 def _df(corpus: list[list[str]], term: str) -> int:

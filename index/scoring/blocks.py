@@ -50,7 +50,7 @@ def levels_of_postings(units: np.ndarray, parts: np.ndarray, fine_blocks: int, s
 
 def block_levels(parts: np.ndarray, step: float) -> np.ndarray:
     """A term's best tf-part in each fine block (``parts``: padded to whole coarse blocks), as levels."""
-    return levels(parts.reshape(-1, FINE).max(axis=1), step)
+    return levels(group_max(parts, FINE), step)
 
 
 class Blocks:
@@ -61,8 +61,7 @@ class Blocks:
         self.rows = rows
         self.step = step
         self.fine = fine
-        # Shapes spelled out: with no common term, -1 could not be worked out from 0 values.
-        self.coarse = fine.reshape(len(fine), fine.shape[1] // FINE_PER_COARSE, FINE_PER_COARSE).max(axis=2)
+        self.coarse = group_max(fine, FINE_PER_COARSE)
 
     def top(
         self,
@@ -90,7 +89,7 @@ class Blocks:
             for term, row in self.rows.items()
             if term in weight
         ]
-        terms += [(w, fine, fine.reshape(-1, FINE_PER_COARSE).max(axis=1)) for w, fine in more]
+        terms += [(w, fine, group_max(fine, FINE_PER_COARSE)) for w, fine in more]
         coarse = np.full(
             self.coarse.shape[1], np.float32(floor)
         )  # float32: a wider margin covers its rounding
@@ -121,13 +120,13 @@ class Blocks:
         def learn(fine: np.ndarray, best_rare: int) -> float:
             """The k-th best score among the units of the given fine blocks and the rarer
             terms' best ``best_rare`` units; -inf when they hold fewer than k matches."""
-            _, scores = scored(select.union([_slots(fine, size), units[select.top(reach, best_rare)]]))
+            _, scores = scored(select.union([_slots(fine, size), units[select.about_top(reach, best_rare)]]))
             return select.kth(scores, k) if len(scores) >= k else -math.inf
 
         seeds = _SEED_COARSE
         while True:  # a first k-th best: the best fine blocks of the coarse blocks with the highest bounds
-            fine, bounds = fine_bounds(select.top(coarse, seeds))
-            kth = max(kth, learn(fine[select.top(bounds, _SEED_FINE * k)], _SEED_RARE * k))
+            fine, bounds = fine_bounds(select.about_top(coarse, seeds))
+            kth = max(kth, learn(fine[select.about_top(bounds, _SEED_FINE * k)], _SEED_RARE * k))
             if kth > -math.inf or seeds >= len(coarse):
                 break
             seeds *= 4  # fewer than k matches there: look further
@@ -136,8 +135,17 @@ class Blocks:
         while np.count_nonzero(bounds >= kth) > 4 * seeds:
             # Many blocks still reach it: a better k-th best from the best of them.
             seeds *= 2
-            kth = max(kth, learn(fine[select.top(bounds, seeds)], 0))
+            kth = max(kth, learn(fine[select.about_top(bounds, seeds)], 0))
         return scored(select.union([_slots(fine[bounds >= kth], size), units[reach >= kth]]))
+
+
+def group_max(values: np.ndarray, size: int) -> np.ndarray:
+    """The largest of each run of ``size`` values along the last axis (its length a multiple of
+    ``size``): ``size`` strided maxima, many times quicker than numpy's max over a short axis."""
+    best = values[..., ::size].copy()
+    for offset in range(1, size):
+        np.maximum(best, values[..., offset::size], out=best)
+    return best
 
 
 def _fine_of(coarse: np.ndarray) -> np.ndarray:

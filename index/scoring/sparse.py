@@ -287,10 +287,11 @@ class _Question:
         """``Σ idf · (δ + tf-part)`` (``parts``: a row per distinct term) term by term in the
         question's order, as rank-bm25 sums it (a repeated term counts again)."""
         values = (delta + parts) * self._idf_column
-        if len(self.rows) == 1:
-            return values[0]
-        # A running sum adds the rows one by one, in order: rank-bm25's sum from 0.0, as 0.0 + x is x.
-        return values[self.rows].cumsum(axis=0)[-1]
+        # Row by row, in order: rank-bm25's sum from 0.0, as 0.0 + x is x.
+        total = values[self.rows[0]].copy()
+        for row in self.rows[1:]:
+            total += values[row]
+        return total
 
 
 def _sum(ids: list[int], values: dict[int, np.ndarray], at: np.ndarray | None = None) -> np.ndarray:
