@@ -84,11 +84,8 @@ class Blocks:
         over coarse blocks, then over the fine blocks of the coarse ones that reach ``kth``;
         ``kth`` is first raised by scoring the units with the highest bounds.
         """
-        terms = [
-            (weight[term], self.fine[row], self.coarse[row])
-            for term, row in self.rows.items()
-            if term in weight
-        ]
+        rows = ((term, self.rows.get(term)) for term in weight)  # the question's few, not every common term
+        terms = [(weight[term], self.fine[row], self.coarse[row]) for term, row in rows if row is not None]
         terms += [(w, fine, group_max(fine, FINE_PER_COARSE)) for w, fine in more]
         coarse = np.full(
             self.coarse.shape[1], np.float32(floor)
