@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import articles, commands, questions
+from . import articles, commands, questions, smalltalk
 from .delivery import CONCURRENT_UPDATES
 from .flood import Quotas
 from .ingest import Ingest
@@ -99,7 +99,7 @@ def register_handlers(application: Application) -> None:
     """Every handler, in one place; the first matching handler of the group wins."""
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     messages = filters.UpdateType.MESSAGES  # new and edited: an edited question is answered again
-    application.add_handler(CommandHandler("start", commands.start_command))
+    application.add_handler(CommandHandler("start", smalltalk.start_command))
     application.add_handler(CommandHandler("help", commands.help_command))
     application.add_handler(CommandHandler("reset", commands.reset_command))
     application.add_handler(CommandHandler("summary", commands.summary_command, filters=messages))

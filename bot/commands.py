@@ -1,4 +1,4 @@
-"""/start, /help, /summary and /reset."""
+"""/help, /summary and /reset."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from index import Answer, Index
-from index.examples import example_question
 
 from .conversations import subject, thread_of
 from .formatting import escape, pack
@@ -63,31 +62,6 @@ GROUP_HELP = "\n\n".join(
         "Only administrators may /add, /remove and change /default, unless the bot is set up otherwise.",
     ]
 )
-
-
-async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet with what the bot knows and an example question."""
-    articles = await services(context).libraries.articles(update.effective_chat.id)
-    if not articles:
-        known = "The library is empty: /add an article to ask about."
-        example = ""
-    else:
-        titles = "\n".join(f"• {escape(a.title)}" for a in articles[:10])
-        more = f"\n… and {len(articles) - 10} more (/sources)" if len(articles) > 10 else ""
-        known = f"I answer questions from:\n{titles}{more}"
-        prompt = _example_prompt(update, context, example_question(articles[-1]))
-        example = f"\n\nTry: <code>{escape(prompt)}</code>"
-    greeting = "Hi! I answer questions about news articles with their own words, and cite them."
-    summary = "\n/summary tells what an article is about." if articles else ""
-    await update.effective_message.reply_html(
-        f"{greeting}\n\n{known}{example}{summary}\n\n/help lists everything I do."
-    )
-
-
-def _example_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> str:
-    if update.effective_chat.type == ChatType.PRIVATE:
-        return question
-    return f"/ask@{context.bot.username} {question}"
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

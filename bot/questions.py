@@ -35,6 +35,7 @@ from .flood import SLOW_DOWN
 from .formatting import Button, Reply, answer_reply, context_reply
 from .library import search
 from .services import services
+from .smalltalk import respond, small_talk
 from .store import AnswerRecord
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ async def answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, que
     """Answer ``question`` asked by the update's message; an edited question edits its answer."""
     question = question.strip()[:MAX_QUESTION_CHARS]
     if not question:
+        return
+    if (talk := small_talk(question)) is not None:
+        if update.edited_message is None:  # an edit into "thanks" leaves its answer as it was
+            await respond(update, context, talk)
         return
 
     async def answer(index: Index, earlier: list[AnswerRecord]) -> Answer:

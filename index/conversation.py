@@ -73,7 +73,9 @@ _SUMMARY = re.compile(
     r"|^\W*(?:(?:give|send|show)\s+(?:me\s+|us\s+)?)?(?:an?\s+|the\s+)?(?:summary|overview|recap)\b"
     r"(?:\s+(?:of|for)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text))?(?:\s+please)?\W*$"
     r"|\bwhat(?:'s|’s| is| was)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text|news)"
-    r"(?:\s+(?:all|really|mainly|mostly))?\s+about\b",
+    r"(?:\s+(?:all|really|mainly|mostly))?\s+about\b"
+    # A word alone, at any point of a chat: "source?", "link?" ask where what was quoted comes from.
+    r"|^\W*(?:the\s+)?(?:source|link|url|author|byline)(?:\s+please)?\W*$",
     re.IGNORECASE,
 )
 _IT = r"(?:it|this|that)\b"

@@ -61,3 +61,14 @@ async def test_group_help_explains_follow_ups_topics_and_summary(fake_api, tmp_p
         "/reset",
     ):
         assert words in text
+
+
+async def test_thanks_in_reply_to_an_answer_get_a_reaction_not_an_answer(fake_api, tmp_path, members, group):
+    ann, bob, _ = members
+    async with running_bot(fake_api, tmp_path):
+        ask = fake_api.send_text(group, ann, "/ask how many reservists?")
+        answer = await fake_api.wait_for_bot_reply(group, after=ask)
+        thanks = fake_api.send_text(group, bob, "thanks @ArticleQABot", reply_to=answer)
+        await fake_api.wait_for(lambda: fake_api.calls("setMessageReaction"), what="a reaction to thanks")
+    assert fake_api.calls("setMessageReaction")[0].params["message_id"] == thanks["message_id"]
+    assert len(fake_api.bot_messages(group)) == 1

@@ -157,3 +157,24 @@ async def test_command_menus_are_registered_per_scope(fake_api, tmp_path):
     groups = {c["command"] for c in fake_api.my_commands({"type": "all_group_chats"})}
     assert "ask" in groups and "ask" not in private
     assert {"summary", "sources", "add", "remove", "reset", "help"} <= private & groups
+
+
+async def test_thanks_get_a_reaction_and_hello_a_greeting_and_the_conversation_goes_on(
+    fake_api, tmp_path, alice, chat
+):
+    async with running_bot(fake_api, tmp_path):
+        fake_api.send_text(chat, alice, "what did putin announce?")
+        await fake_api.wait_for_bot_reply(chat)
+        thanks = fake_api.send_text(chat, alice, "Thanks!")
+        await fake_api.wait_for(lambda: fake_api.calls("setMessageReaction"), what="a reaction to thanks")
+        fake_api.send_text(chat, alice, "hi")
+        greeting = await fake_api.wait_for_bot_reply(chat)
+        fake_api.send_text(chat, alice, "when?")
+        when = await fake_api.wait_for_bot_reply(chat)
+    reaction = fake_api.calls("setMessageReaction")[0].params
+    assert reaction["message_id"] == thanks["message_id"]
+    assert reaction["reaction"] == [{"type": "emoji", "emoji": "👍"}]
+    assert len(fake_api.bot_messages(chat)) == 3, "thanks are not answered with a message"
+    assert greeting["text"].startswith("Hi!")
+    assert "Zelensky Says" in greeting["text"], "hi is greeted as /start does"
+    assert "September 21" in when["text"], "small talk does not break the conversation"

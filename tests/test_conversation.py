@@ -98,6 +98,9 @@ def test_a_question_may_ask_for_something_besides(question: str, expected: bool)
         ("when was the article published?", True, True),
         ("where is this story from?", True, True),
         ("what is the source of this article?", True, True),
+        ("source?", True, True),
+        ("Link please", True, True),
+        ("the author?", True, True),
         # "it" is the article only when nothing was said before
         ("who wrote it?", True, False),
         ("when was it published?", True, False),
@@ -108,6 +111,8 @@ def test_a_question_may_ask_for_something_besides(question: str, expected: bool)
         ("who wrote the song?", False, False),
         ("what was the date?", False, False),
         ("what is the source of the river?", False, False),
+        ("source of the river?", False, False),
+        ("link between them?", False, False),
         ("What did Lindzen criticize about the Summary for Policymakers?", False, False),
         ("Are there any other interesting aspects about this article?", False, False),
         ("Who published its blueprint in 1995?", False, False),

@@ -22,6 +22,8 @@ CHAT_ACTIONS = frozenset(
         "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
     }
 )  # fmt: skip
+# Some of the emoji Telegram allows as reactions (ReactionTypeEmoji); others are REACTION_INVALID.
+REACTIONS = frozenset("👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🙏 👌 🕊 🤝 ✍ 🤗 🫡".split())
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"
@@ -39,7 +41,7 @@ BUTTON_ACTIONS = frozenset(
 
 class MessagesMixin(FakeState):
     """sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction,
-    answerCallbackQuery and answerInlineQuery."""
+    setMessageReaction, answerCallbackQuery and answerInlineQuery."""
 
     def _api_sendMessage(self, params: dict) -> dict:
         chat = self._chat_or_error(params.get("chat_id"))
@@ -89,6 +91,19 @@ class MessagesMixin(FakeState):
             raise bad_request("message thread not found")
         if params.get("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
+        return True
+
+    def _api_setMessageReaction(self, params: dict) -> bool:
+        chat = self._chat_or_error(params.get("chat_id"))
+        if self._message(chat["id"], self._require(params, "message_id")) is None:
+            raise bad_request("message to react not found")
+        reaction = params.get("reaction") or []
+        if not isinstance(reaction, list) or len(reaction) > 1:  # a bot sets one reaction at most
+            raise bad_request("REACTIONS_TOO_MANY" if isinstance(reaction, list) else "can't parse reaction")
+        if any(not isinstance(chosen, dict) or chosen.get("type") != "emoji" for chosen in reaction):
+            raise bad_request("REACTION_INVALID")
+        if any(chosen.get("emoji") not in REACTIONS for chosen in reaction):
+            raise bad_request("REACTION_INVALID")
         return True
 
     def _api_answerCallbackQuery(self, params: dict) -> bool:

@@ -1,0 +1,30 @@
+"""Which messages are small talk rather than questions."""
+
+import pytest
+
+from bot.smalltalk import SmallTalk, small_talk
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("thanks", SmallTalk.THANKS),
+        ("Thank you so much!", SmallTalk.THANKS),
+        ("ok thanks 🙏", SmallTalk.THANKS),
+        ("got it 👍", SmallTalk.THANKS),
+        ("thx @ArticleQABot", SmallTalk.THANKS),
+        ("cool", SmallTalk.THANKS),
+        ("hi", SmallTalk.GREETING),
+        ("Hello there!", SmallTalk.GREETING),
+        ("good morning", SmallTalk.GREETING),
+        # questions, even polite ones
+        ("thanks, and what about Kherson?", None),
+        ("ok what did he say?", None),
+        ("is it ok?", None),
+        ("how many reservists?", None),
+        ("high", None),
+        ("", None),
+    ],
+)
+def test_small_talk_is_told_from_questions(text: str, kind: SmallTalk | None) -> None:
+    assert small_talk(text) is kind
