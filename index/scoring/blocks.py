@@ -41,10 +41,9 @@ def levels(parts: np.ndarray, step: float) -> np.ndarray:
 def levels_of_postings(units: np.ndarray, parts: np.ndarray, fine_blocks: int, step: float) -> np.ndarray:
     """A term's best tf-part in each fine block, as levels, from its postings (``units``
     ascending, ``parts`` their tf-parts): the work grows with the postings, not the library."""
-    block = units // FINE
-    first = np.flatnonzero(np.diff(block, prepend=-1))
     fine = np.zeros(fine_blocks, dtype=np.uint8)
-    fine[block[first]] = levels(np.maximum.reduceat(parts, first), step)
+    # Levels grow with tf-parts, so a block's best level is the level of its best tf-part.
+    np.maximum.at(fine, units // FINE, levels(parts, step))
     return fine
 
 

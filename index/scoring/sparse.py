@@ -133,7 +133,7 @@ class SparseBM25Scorer:
             chosen, known = candidates, parts
             if len(candidates) > max(_FEW * k, _EXACT):  # many: keep those that can still reach
                 partial = asked.floor + sum(asked.weight[t] * part for t, part in parts.items())
-                likely = select.top(partial, _FEW * k)
+                likely = select.about_top(partial, _FEW * k)
                 kth = max(kth, select.kth(self._exact(asked, candidates[likely], _at(parts, likely)), k))
                 if (asked.floor + unread) * MARGIN >= kth and taken < len(by_impact):
                     continue
