@@ -134,9 +134,8 @@ class Context(NamedTuple):
     open: bool  # it names nothing but asks to go on: "what happened next?", "anything interesting?"
     related: bool  # it asks for more or refers to something said (at first: the article's subject)
     besides: bool  # it asks for something besides what was said: "anything else?"
-    goes_on: bool = (
-        False  # a follow-up that asks only to go on ("what happened next?"): nothing said is shown again
-    )
+    goes_on: bool = False  # a follow-up asking only to go on ("what next?"): nothing said is shown again
+    leans: bool = False  # a follow-up that names nothing of its own or refers back ("who said that?")
 
 
 class Hit:
@@ -273,7 +272,7 @@ class Index:
         """
         parsed = self._analyse(question)
         context = self._context(question, parsed, history)
-        if asks_about_article(question, context.follow_up) and self.articles:
+        if asks_about_article(question, not _it_is_the_article(history)) and self.articles:
             about = context.place.article if context.place and context.follow_up else self.articles[-1]
             return self.summary(about)._replace(question=question)
         ranked = self._rank(parsed, context)
@@ -300,7 +299,8 @@ class Index:
             )
         specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
         borrowed: list[str] = []
-        if not specific or refers_back(question) or parsed.bare:
+        leans = not specific or refers_back(question) or parsed.bare
+        if leans:
             # From the last question that had words: "how big is that?" after "where?" after
             # "how much territory was retaken?" is still about the territory.
             for turn in reversed(history[-BORROW_BACK:]):
@@ -316,7 +316,9 @@ class Index:
         terms, own = ([], []) if parsed.bare else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
         goes_on = open_ and bool(parsed.terms)
-        return Context(terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on)
+        return Context(
+            terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on, leans
+        )
 
     def _specific(self, terms: list[str]) -> bool:
         """Whether ``terms`` say where to look: the idf of those the library has (but light
@@ -486,11 +488,27 @@ class Index:
             scores += context.weight * scale * self._closeness(context.place, indices, context.goes_on)
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
+        if context.leans and context.place is not None:
+            self._keep_to_the_article(scores, context, indices)
         if question.bare and context.follow_up:
             # "When?", "how many?" after an answer ask for nothing but a date or a number: a
             # window with one beside the words they lean on comes first.
             _keep_first(scores, np.array(typed, dtype=bool))
         return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
+
+    def _keep_to_the_article(self, scores: np.ndarray, context: Context, indices: list[int]) -> None:
+        """A question leaning on the last answer is about that answer's article: its windows
+        that share a word with the question (its own, else those it borrows) stay above every
+        other article's, in place. "Who said that?" is not answered from another article that
+        says "said" more often."""
+        article = context.place.article
+        elsewhere = np.array([self.passages[i].article != article for i in indices], dtype=bool)
+        if not elsewhere.any():
+            return
+        words = context.own or context.borrowed
+        chosen = ~elsewhere & self._sharing(words, indices) if words else ~elsewhere
+        if chosen.any():
+            scores[elsewhere] = np.minimum(scores[elsewhere], scores[chosen].min() - 1e-6)
 
     def _answers_type(self, pattern: re.Pattern[str], window: int, terms: list[str]) -> bool:
         """Whether a sentence of the window holding one of ``terms`` (any, for none) mentions
@@ -712,6 +730,15 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
     """The terms of the passage's sentences, from its paragraph's ``sentence_terms``."""
     window = sentence_terms[passage.first_sentence - 1 : passage.last_sentence]
     return [term for terms in window for term in terms]
+
+
+def _it_is_the_article(history: Sequence[Turn]) -> bool:
+    """Whether "it" stands for the article: with nothing said yet, or when the last question was
+    about the article itself ("what is this article about?", then "who wrote it?")."""
+    it_is = True
+    for turn in history:
+        it_is = asks_about_article(turn.question, in_conversation=not it_is)
+    return it_is
 
 
 def _keep_first(scores: np.ndarray, chosen: np.ndarray) -> None:

@@ -279,6 +279,38 @@ def test_what_is_this_article_about_is_answered_with_its_summary(seed_index) -> 
         assert hit.passage.article.text[hit.passage.start : hit.passage.end] == hit.passage.text
 
 
+def test_after_a_question_about_the_article_it_is_still_the_article(seed_index) -> None:
+    _, turn = answered(seed_index, "what is this article about?")
+    for question in ("who wrote it?", "when was it published?"):
+        assert seed_index.search(question, [turn]).about is not None
+    _, other = answered(seed_index, "how many reservists?", [turn])
+    assert seed_index.search("who wrote it?", [turn, other]).about is None  # "it": the reservists' call-up
+
+
+# A second report in the library, whose one "said" is the answer to "who said that?".
+ROCKET = parse_text(
+    "NASA Delays Artemis Launch Again\n\n"
+    "NASA has postponed the launch of its Artemis I moon rocket for a third time as Hurricane Ian "
+    "threatens Florida's Space Coast.\n\n"
+    "The rocket was to lift off on September 27 from Kennedy Space Center.\n\n"
+    "The next launch window opens in mid-November, NASA said, though officials have not set a date."
+)
+
+
+def test_a_follow_up_that_refers_back_stays_in_the_article_talked_about() -> None:
+    index = Index([default_article(), ROCKET])
+    history: list[Turn] = []
+    for question in ("when is the next launch?", "why was it delayed?"):
+        _, turn = answered(index, question, history)
+        history.append(turn)
+    assert turn.article_id == ROCKET.id
+    answer = index.search("who said that?", history)
+    # The Newsweek report says "said" far more often, but "that" is what NASA said.
+    assert answer.hits[0].passage.article == ROCKET
+    # A question of its own goes where its words are.
+    assert index.search("how many reservists did Putin call up?", history).hits[0].passage.article != ROCKET
+
+
 def test_in_a_library_the_summary_is_of_the_article_talked_about(seed_index) -> None:
     library = Index([default_article(), EXPEDITION])
     assert library.search("summarize").about == EXPEDITION  # the one added last
