@@ -9,8 +9,9 @@ updates; texts with zero-width joiners, right-to-left marks, emoji, 5,000 charac
 Properties, for every update: no exception reaches the error handler (nothing is logged at
 ERROR), every request the bot makes to answer is accepted by the fake Bot API (which checks
 Telegram's HTML, lengths and entities), the bot writes only to the chat the update came from,
-and every text question in a private chat gets a reply — the rest (stickers, service messages,
-channel posts, unknown commands, chatter in groups) get a deliberate silence.
+and every text question in a private chat gets a reply (thanks get a 👍 reaction) — the rest
+(stickers, service messages, channel posts, unknown commands, chatter in groups, an edit into
+"thanks") get a deliberate silence.
 
 One bot serves all examples: it runs on its own event loop in a thread, so that hypothesis'
 (synchronous) tests can hand it updates. The fast test calls ``application.process_update``
@@ -33,7 +34,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
+from bot import questions
 from bot.app import build_application, post_init, post_shutdown
+from bot.smalltalk import SmallTalk, small_talk
 from tests.botharness import running_bot, settings_for
 from tests.fakebotapi import FakeBotAPI, detect_entities
 
@@ -41,7 +44,14 @@ DIRECT_EXAMPLES = 1000
 END_TO_END_EXAMPLES = 100
 # Sending limits lifted: these tests are about shapes, not pacing.
 UNLIMITED = {"messages_per_second": 100_000, "group_messages_per_minute": 100_000}
-SENDS = ("sendMessage", "editMessageText", "answerCallbackQuery", "answerInlineQuery", "sendChatAction")
+SENDS = (
+    "sendMessage",
+    "editMessageText",
+    "answerCallbackQuery",
+    "answerInlineQuery",
+    "sendChatAction",
+    "setMessageReaction",
+)
 BOT_USERNAME = "ArticleQABot"
 BOT_ID = 123456789  # the fake's bot: the token's number
 
@@ -397,6 +407,12 @@ def check(bot: BotThread, update: dict, first_call: int, errors_before: int) -> 
         and chat["type"] == "private"
         and is_question(payload.get("text"))
     ):
+        talk = small_talk(payload["text"].strip()[: questions.MAX_QUESTION_CHARS])
+        if talk is not None and kind == "edited_message":
+            return  # an edit into "thanks" or "hi" leaves the answer as it was
+        if talk is SmallTalk.THANKS:
+            assert any(c.method == "setMessageReaction" for c in calls), f"no reaction to {payload['text']!r}"
+            return
         replied = [
             c
             for c in calls
