@@ -135,7 +135,7 @@ class Context(NamedTuple):
     related: bool  # it asks for more or refers to something said (at first: the article's subject)
     besides: bool  # it asks for something besides what was said: "anything else?"
     goes_on: bool = False  # a follow-up asking only to go on ("what next?"): nothing said is shown again
-    leans: bool = False  # a follow-up that names nothing of its own or refers back ("who said that?")
+    leans: bool = False  # a follow-up naming nothing of its own, or referring back, to an answer found
 
 
 class Hit:
@@ -316,6 +316,7 @@ class Index:
         terms, own = ([], []) if parsed.bare else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
         goes_on = open_ and bool(parsed.terms)
+        leans = leans and anchor is not None  # not on the opening, which only stands in for one
         return Context(
             terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on, leans
         )
@@ -488,12 +489,12 @@ class Index:
             scores += context.weight * scale * self._closeness(context.place, indices, context.goes_on)
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
-        if context.leans and context.place is not None:
-            self._keep_to_the_article(scores, context, indices)
         if question.bare and context.follow_up:
             # "When?", "how many?" after an answer ask for nothing but a date or a number: a
             # window with one beside the words they lean on comes first.
             _keep_first(scores, np.array(typed, dtype=bool))
+        if context.leans and context.place is not None:
+            self._keep_to_the_article(scores, context, indices)
         return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
     def _keep_to_the_article(self, scores: np.ndarray, context: Context, indices: list[int]) -> None:
