@@ -736,10 +736,13 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
 def _it_is_the_article(history: Sequence[Turn]) -> bool:
     """Whether "it" stands for the article: with nothing said yet, or when the last question was
     about the article itself ("what is this article about?", then "who wrote it?")."""
-    it_is = True
-    for turn in history:
-        it_is = asks_about_article(turn.question, in_conversation=not it_is)
-    return it_is
+    if not history:
+        return True
+    last = history[-1].question
+    if not asks_about_article(last, in_conversation=False):  # the wider reading: most questions stop here
+        return False
+    # "What is this article about?" always is; "who wrote it?" only where "it" was the article.
+    return asks_about_article(last, in_conversation=True) or _it_is_the_article(history[:-1])
 
 
 def _keep_first(scores: np.ndarray, chosen: np.ndarray) -> None:
