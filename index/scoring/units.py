@@ -50,10 +50,10 @@ class Pieces:
         common = [i for i, term in enumerate(terms) if term in postings.rows]
         if common:  # a count per piece: read them
             columns = np.array([postings.rows[terms[i]] for i in common])
-            # One flat take: numpy's two-array indexing is several times slower.
-            counts[common] = postings.dense.ravel().take(
-                units[None, :] * postings.dense.shape[1] + columns[:, None]
-            )
+            # One flat take: numpy's two-array indexing is several times slower. Positions in
+            # intp, as units may be int32 and pieces × common terms pass 2**31 in a big library.
+            at = units.astype(np.intp)[None, :] * postings.dense.shape[1] + columns[:, None]
+            counts[common] = postings.dense.ravel().take(at)
         place = None
         for i, term in enumerate(terms):
             if term in postings.rows:
