@@ -48,6 +48,9 @@ _REFERS_BACK = re.compile(
     r"then|the same)\b",
     re.IGNORECASE,
 )
+# A question that opens as the rest of the turn before ("and Kherson?", "what about the
+# south?") asks that turn's question about what it names.
+_GOES_ON_FROM = re.compile(r"^\W*(?:and|but|also|so|or|then|what about|how about)\b", re.IGNORECASE)
 # Words that ask for more about the text rather than name a subject of their own: "what else
 # happened?", "anything interesting?", "what is notable about it?". The answer rarely repeats
 # them, so a question made only of them asks to go on from the last answer, and its
@@ -119,6 +122,11 @@ def asks_for_more(question: str) -> bool:
 def refers_back(question: str) -> bool:
     """Whether the question names its subject only by reference to what was said before."""
     return _REFERS_BACK.search(question) is not None
+
+
+def continues_turn(question: str) -> bool:
+    """Whether the question opens as the rest of the turn before: "and Kherson?"."""
+    return _GOES_ON_FROM.search(question) is not None
 
 
 def locate(turn: Turn, articles: Sequence[Article]) -> Anchor | None:

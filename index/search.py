@@ -13,7 +13,16 @@ import numpy as np
 from .article import Article
 from .citation import Citation, cite
 from .confidence import DECLINE_BELOW, DECLINE_FOLLOW_UP_BELOW, Evidence, confidence
-from .conversation import OPEN_TERMS, Turn, asks_about_article, asks_for_more, closeness, locate, refers_back
+from .conversation import (
+    OPEN_TERMS,
+    Turn,
+    asks_about_article,
+    asks_for_more,
+    closeness,
+    continues_turn,
+    locate,
+    refers_back,
+)
 from .derived import derived
 from .highlight import DATE, NAME, NUMBER, highlights, mentions
 from .passages import Passage, paragraph_passages, quoted, widen
@@ -136,6 +145,7 @@ class Context(NamedTuple):
     besides: bool  # it asks for something besides what was said: "anything else?"
     goes_on: bool = False  # a follow-up asking only to go on ("what next?"): nothing said is shown again
     leans: bool = False  # a follow-up naming nothing of its own, or referring back, to an answer found
+    names: tuple[str, ...] = ()  # what an elliptical follow-up names ("and Kherson?"): its answer holds it
 
 
 class Hit:
@@ -317,8 +327,9 @@ class Index:
         open_ = not own and not (parsed.bare and borrowed)
         goes_on = open_ and bool(parsed.terms)
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
+        names = tuple(specific) if leans and continues_turn(question) and self._specific(specific) else ()
         return Context(
-            terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on, leans
+            terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on, leans, names
         )
 
     def _specific(self, terms: list[str]) -> bool:
@@ -342,6 +353,14 @@ class Index:
             if sentence.start < end and start < sentence.end
         ]
         return Place(article, inside[0], inside[-1]) if inside else None
+
+    def _in_paragraph_of(self, place: Place | None, passage: Passage) -> bool:
+        """Whether ``passage`` is in the paragraph where ``place`` starts."""
+        if place is None or place.article != passage.article:
+            return False
+        number = self._paragraph_at[passage.article, passage.paragraph]
+        first = int(self._first_sentence[number])
+        return first <= place.first < first + len(self.paragraphs[number][1].sentences)
 
     def _said(self, place: Place | None) -> dict[int, set[int]]:
         """``place``'s sentences as paragraph → its sentences, 0-based."""
@@ -489,6 +508,10 @@ class Index:
             scores += context.weight * scale * self._closeness(context.place, indices, context.goes_on)
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
+        if context.names:
+            # "And Kherson?" asks the last question about Kherson: the borrowed words and the
+            # nearness to the last answer choose among the windows that name it, not over them.
+            self._keep_words_first(scores, list(context.names), indices)
         if question.bare and context.follow_up:
             # "When?", "how many?" after an answer ask for nothing but a date or a number: a
             # window with one beside the words they lean on comes first.
@@ -668,11 +691,16 @@ class Index:
         """How likely the top hit answers the question (confidence.py), judged on ``top``, the
         best window's quote, with the terms the question borrowed counting BORROWED_WEIGHT —
         except in a question asking for something besides them. A question of no words of its
-        own that continues the conversation is answered by the passage that continues it."""
+        own that continues the conversation is answered by the passage that continues it, and
+        a bare "when?" by one of the last answer's paragraph that has a date."""
         pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
         lacks = LACKS_ANSWER_TYPE if pattern is not None and not mentions(pattern, top.text) else 1.0
         if context.open and context.place is not None:
             return OPEN_CONFIDENCE * lacks
+        # "When?" after an answer asks what that answer talks about: a passage of its paragraph
+        # holding a date is not declined, whether or not it repeats the words leant on.
+        at_answer = question.bare and context.leans and self._in_paragraph_of(context.place, top)
+        floor = DECLINE_FOLLOW_UP_BELOW if at_answer and lacks == 1.0 else 0.0
         shares = dict.fromkeys(context.own, 1.0)
         if not context.besides:
             shares.update({t: BORROWED_WEIGHT for t in context.borrowed if t not in shares})
@@ -694,7 +722,7 @@ class Index:
             paragraph={t for terms in self.sentence_terms[paragraph] for t in terms},
             near=near,
         )
-        return confidence(question, evidence, top.text) * (lacks if question.bare else 1.0)
+        return max(confidence(question, evidence, top.text) * (lacks if question.bare else 1.0), floor)
 
 
 def _focus(passage: Passage, paragraph: Paragraph, highlights: Sequence[tuple[int, int]]) -> Passage:

@@ -27,8 +27,9 @@ ENGLISH_STOPWORDS = frozenset(
     wouldn't""".split()
 )
 
-# English irregular verb forms, which no suffix-stripping stemmer joins to their base ("said"
-# stays "said"); mapped to the base before stemming so "what did he say?" finds "he said".
+# English irregular verb forms and plurals, which no suffix-stripping stemmer joins to their base
+# ("said" stays "said", "crises" becomes "crise" but "crisis" "crisi"); mapped to the base
+# before stemming so "what did he say?" finds "he said", and "referendums" "referenda".
 _IRREGULAR_FORMS = {
     form: base
     for base, forms in {
@@ -63,6 +64,14 @@ _IRREGULAR_FORMS = {
         "overcome": "overcame", "overtake": "overtook overtaken", "uphold": "upheld",
         "die": "dead death", "child": "children", "man": "men", "woman": "women",
         "person": "people", "mouse": "mice", "foot": "feet", "tooth": "teeth",
+        "goose": "geese", "ox": "oxen", "louse": "lice", "wife": "wives", "knife": "knives",
+        "wolf": "wolves", "half": "halves", "thief": "thieves", "shelf": "shelves",
+        "crisis": "crises", "analysis": "analyses", "thesis": "theses", "hypothesis": "hypotheses",
+        "diagnosis": "diagnoses", "criterion": "criteria", "phenomenon": "phenomena",
+        "referendum": "referenda", "memorandum": "memoranda", "curriculum": "curricula",
+        "stratum": "strata", "bacterium": "bacteria", "index": "indices", "appendix": "appendices",
+        "matrix": "matrices", "nucleus": "nuclei", "stimulus": "stimuli", "fungus": "fungi",
+        "cactus": "cacti", "alumnus": "alumni", "radius": "radii", "syllabus": "syllabi",
     }.items()
     for form in forms.split()
 }  # fmt: skip

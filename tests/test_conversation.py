@@ -159,6 +159,17 @@ def test_a_follow_up_leans_on_the_previous_question_and_answer(seed_index, follo
     assert not answer.declined  # a resolved follow-up is not declined for being short
 
 
+@pytest.mark.parametrize("follow_up", ["and Kherson?", "what about Kherson?"])
+def test_an_ellipsis_is_answered_about_what_it_names(seed_index, follow_up: str) -> None:
+    # It borrows "square miles retaken", which only the last answer's paragraph holds; the
+    # answer must still be about Kherson.
+    _, turn = answered(seed_index, "how many square miles were retaken?")
+    assert "2,316 square miles" in turn.answer
+    answer = seed_index.search(follow_up, [turn])
+    assert "Kherson" in answer.hits[0].passage.text
+    assert not answer.declined
+
+
 def test_a_question_that_stands_alone_is_answered_alone(seed_index) -> None:
     _, turn = answered(seed_index, "what did putin announce?")
     alone = seed_index.search("who is Andriy Yusov?")
@@ -222,6 +233,15 @@ def test_a_bare_when_is_answered_with_a_date(seed_index, first: str, expected: s
     _, turn = answered(seed_index, first)
     answer = seed_index.search("when?", [turn])
     assert expected in answer.hits[0].passage.text
+
+
+def test_a_bare_when_about_the_last_answer_is_not_declined_for_its_borrowed_words(seed_index) -> None:
+    # Neither "took" nor "picture" is in the caption, which has the photo's date.
+    _, turn = answered(seed_index, "who took the picture?")
+    assert "Kazakhstan" in turn.answer
+    answer = seed_index.search("when?", [turn])
+    assert "September 28, 2022" in answer.hits[0].passage.text
+    assert not answer.declined
 
 
 def test_the_previous_answer_is_found_by_its_text_alone(expedition) -> None:

@@ -59,6 +59,7 @@ RANKED = [
     ("what did TASS report?", "TASS news agency reported"),
     ("where did Russian citizens receive identification numbers?", "Petropavl, Kazakhstan"),
     ("hotline to surrender", "hotline set up by Ukraine"),
+    ("what did Zelensky say about referendums?", "No sham referenda"),  # an irregular plural
 ]
 
 
