@@ -51,6 +51,17 @@ _REFERS_BACK = re.compile(
 # A question that opens as the rest of the turn before ("and Kherson?", "what about the
 # south?") asks that turn's question about what it names.
 _GOES_ON_FROM = re.compile(r"^\W*(?:and|but|also|so|or|then|what about|how about)\b", re.IGNORECASE)
+# "Who said that?", "says who?": who the last answer quotes or follows, which the article names
+# where that answer stands or just before it ("…," Zelensky said. "But…").
+_WHO_SAID = re.compile(
+    r"^\W*(?:(?:and|so|but)\s+)?(?:who\s+(?:said|says|say|told|wrote|claimed|claims|stated)\s+"
+    r"(?:that|this|it|so)|says\s+who|according\s+to\s+(?:who|whom))\b",
+    re.IGNORECASE,
+)
+# The words an article attributes what it reports with: "said", "told", "added", "according to".
+ATTRIBUTION_TERMS = frozenset(
+    stemmer("en")(word) for word in "say said told added according wrote stated claimed reported".split()
+)
 # Words that ask for more about the text rather than name a subject of their own: "what else
 # happened?", "anything interesting?", "what is notable about it?". The answer rarely repeats
 # them, so a question made only of them asks to go on from the last answer, and its
@@ -127,6 +138,11 @@ def refers_back(question: str) -> bool:
 def continues_turn(question: str) -> bool:
     """Whether the question opens as the rest of the turn before: "and Kherson?"."""
     return _GOES_ON_FROM.search(question) is not None
+
+
+def asks_who_said(question: str) -> bool:
+    """Whether the question asks who said what the last answer quotes: "who said that?"."""
+    return _WHO_SAID.search(question) is not None
 
 
 def locate(turn: Turn, articles: Sequence[Article]) -> Anchor | None:

@@ -14,10 +14,12 @@ from .article import Article
 from .citation import Citation, cite
 from .confidence import DECLINE_BELOW, DECLINE_FOLLOW_UP_BELOW, Evidence, confidence
 from .conversation import (
+    ATTRIBUTION_TERMS,
     OPEN_TERMS,
     Turn,
     asks_about_article,
     asks_for_more,
+    asks_who_said,
     closeness,
     continues_turn,
     locate,
@@ -518,6 +520,8 @@ class Index:
             _keep_first(scores, np.array(typed, dtype=bool))
         if context.leans and context.place is not None:
             self._keep_to_the_article(scores, context, indices)
+        if context.follow_up and context.place is not None and asks_who_said(question.text):
+            _keep_first(scores, self._attributing(context.place, indices))
         return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
     def _keep_to_the_article(self, scores: np.ndarray, context: Context, indices: list[int]) -> None:
@@ -533,6 +537,22 @@ class Index:
         chosen = ~elsewhere & self._sharing(words, indices) if words else ~elsewhere
         if chosen.any():
             scores[elsewhere] = np.minimum(scores[elsewhere], scores[chosen].min() - 1e-6)
+
+    def _attributing(self, place: Place, indices: list[int]) -> np.ndarray:
+        """Whether each window holds the sentences of ``place`` or the one before them, and a word
+        that attributes what they say: "who said that?" is answered by "…," Zelensky said."""
+        chosen = np.zeros(len(indices), dtype=bool)
+        for n, i in enumerate(indices):
+            passage = self.passages[i]
+            first = int(self._window_first[i])
+            last = first + passage.last_sentence - passage.first_sentence
+            chosen[n] = (
+                passage.article == place.article
+                and first <= place.last
+                and place.first - 1 <= last
+                and not ATTRIBUTION_TERMS.isdisjoint(self.window_terms(i))
+            )
+        return chosen
 
     def _answers_type(self, pattern: re.Pattern[str], window: int, terms: list[str]) -> bool:
         """Whether a sentence of the window holding one of ``terms`` (any, for none) mentions

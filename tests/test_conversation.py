@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 
 from index import Answer, Index, Turn, default_article
-from index.conversation import asks_about_article, asks_for_more, closeness, locate, refers_back
+from index.conversation import (
+    asks_about_article,
+    asks_for_more,
+    asks_who_said,
+    closeness,
+    locate,
+    refers_back,
+)
 from index.reader import parse_text
 
 # A made-up story told in order, one event per paragraph, so "what happened next?" has one
@@ -29,6 +36,17 @@ CAREER = parse_text(
     "In Oslo Anna Berg recorded her first album, which sold poorly but earned praise from critics.\n\n"
     "Anna Berg toured Germany with a jazz band, playing in clubs in Hamburg and Berlin.\n\n"
     "Later Anna Berg taught singing at the academy and wrote a book about her years on the road."
+)
+
+
+# A made-up report whose second paragraph says "said" more often than the first, which states
+# what the council said.
+BRIDGE = parse_text(
+    "Harbour Bridge to Close for Repairs\n\n"
+    "The harbour bridge will close for six weeks of repairs from March, the city council said on Tuesday.\n\n"
+    'The mayor said the closure was overdue. "We said years ago that the bridge needed work," she said, '
+    '"and we said it again last spring."\n\n'
+    "Ferries will run every ten minutes while the bridge is closed."
 )
 
 
@@ -60,6 +78,7 @@ def answered(index: Index, question: str, history: list[Turn] | None = None) -> 
         ("what did he say?", True),
         ("when was it built?", True),
         ("and Kherson?", True),
+        ("who said that?", True),
         ("What about the south?", True),
         ("who took them?", True),
         ("how many reservists did Putin call up?", False),
@@ -82,6 +101,21 @@ def test_a_question_refers_back_by_pronoun_or_ellipsis(question: str, expected: 
 )
 def test_a_question_may_ask_for_something_besides(question: str, expected: bool) -> None:
     assert asks_for_more(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("who said that?", True),
+        ("Says who?", True),
+        ("and who said this?", True),
+        ("according to whom?", True),
+        ("who said the war was a mistake?", False),
+        ("what did he say?", False),
+    ],
+)
+def test_a_question_may_ask_who_said_what_was_quoted(question: str, expected: bool) -> None:
+    assert asks_who_said(question) is expected
 
 
 @pytest.mark.parametrize(
@@ -167,6 +201,16 @@ def test_an_ellipsis_is_answered_about_what_it_names(seed_index, follow_up: str)
     assert "2,316 square miles" in turn.answer
     answer = seed_index.search(follow_up, [turn])
     assert "Kherson" in answer.hits[0].passage.text
+    assert not answer.declined
+
+
+@pytest.mark.parametrize("follow_up", ["who said that?", "says who?", "according to whom?"])
+def test_who_said_that_is_answered_where_the_last_answer_stands(follow_up: str) -> None:
+    bridge = Index([BRIDGE])
+    _, turn = answered(bridge, "when will the bridge close?")
+    assert "from March" in turn.answer
+    answer = bridge.search(follow_up, [turn])
+    assert "the city council said" in answer.hits[0].passage.text
     assert not answer.declined
 
 
