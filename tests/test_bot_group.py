@@ -63,6 +63,27 @@ async def test_group_help_explains_follow_ups_topics_and_summary(fake_api, tmp_p
         assert words in text
 
 
+async def test_a_reaction_in_reply_to_an_answer_is_left_unanswered(fake_api, tmp_path, members, group):
+    ann, bob, _ = members
+    async with running_bot(fake_api, tmp_path):
+        ask = fake_api.send_text(group, ann, "/ask how many square miles were retaken?")
+        answer = await fake_api.wait_for_bot_reply(group, after=ask)
+        fake_api.send_text(group, bob, "lol 😂", reply_to=answer)
+        fake_api.send_text(group, bob, "interesting", reply_to=answer)
+        how_big = fake_api.send_text(group, ann, "/ask how big is that?")
+
+        def answer_to_how_big() -> dict | None:
+            replies = fake_api.bot_messages(group)
+            wanted = how_big["message_id"]
+            return next((m for m in replies if m["reply_to_message"]["message_id"] == wanted), None)
+
+        reply = await fake_api.wait_for(answer_to_how_big, what="the answer to how big is that?")
+    # A chat's updates are handled in order: both reactions were, before the last question.
+    assert len(fake_api.bot_messages(group)) == 2, "neither reaction is answered"
+    assert "2,316 square miles" in reply["text"], "the reactions did not become turns of the conversation"
+    assert not fake_api.calls("setMessageReaction")
+
+
 async def test_thanks_in_reply_to_an_answer_get_a_reaction_not_an_answer(fake_api, tmp_path, members, group):
     ann, bob, _ = members
     async with running_bot(fake_api, tmp_path):

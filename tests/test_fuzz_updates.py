@@ -10,8 +10,8 @@ Properties, for every update: no exception reaches the error handler (nothing is
 ERROR), every request the bot makes to answer is accepted by the fake Bot API (which checks
 Telegram's HTML, lengths and entities), the bot writes only to the chat the update came from,
 and every text question in a private chat gets a reply (thanks get a 👍 reaction) — the rest
-(stickers, service messages, channel posts, unknown commands, chatter in groups, an edit into
-"thanks") get a deliberate silence.
+(stickers, service messages, channel posts, unknown commands, chatter in groups, "lol", an edit
+into "thanks") get a deliberate silence.
 
 One bot serves all examples: it runs on its own event loop in a thread, so that hypothesis'
 (synchronous) tests can hand it updates. The fast test calls ``application.process_update``
@@ -412,6 +412,9 @@ def check(bot: BotThread, update: dict, first_call: int, errors_before: int) -> 
             return  # an edit into "thanks" or "hi" leaves the answer as it was
         if talk is SmallTalk.THANKS:
             assert any(c.method == "setMessageReaction" for c in calls), f"no reaction to {payload['text']!r}"
+            return
+        if talk is SmallTalk.REACTION:
+            assert not [c for c in calls if c.method == "sendMessage"], f"a reply to {payload['text']!r}"
             return
         replied = [
             c

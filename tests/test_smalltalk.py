@@ -17,12 +17,22 @@ from bot.smalltalk import SmallTalk, small_talk
         ("hi", SmallTalk.GREETING),
         ("Hello there!", SmallTalk.GREETING),
         ("good morning", SmallTalk.GREETING),
+        ("lol", SmallTalk.REACTION),
+        ("wow", SmallTalk.REACTION),
+        ("That's interesting!", SmallTalk.REACTION),
+        ("makes sense", SmallTalk.REACTION),
+        ("😂😂", SmallTalk.REACTION),
+        ("wow, thanks", SmallTalk.THANKS),
         # questions, even polite ones
         ("thanks, and what about Kherson?", None),
         ("ok what did he say?", None),
         ("is it ok?", None),
         ("how many reservists?", None),
         ("high", None),
+        ("anything interesting?", None),
+        ("what is interesting about it?", None),
+        ("?", None),  # asks to go on
+        ("really?", None),
         ("", None),
     ],
 )
