@@ -112,10 +112,15 @@ def register_handlers(application: Application) -> None:
     # A file whose caption is /add (CommandHandler only looks at message text, not captions).
     caption_add = filters.Document.ALL & filters.CaptionRegex(r"^/add(@\w+)?(\s|$)") & new
     application.add_handler(MessageHandler(caption_add, articles.document_with_caption))
+    # In a private chat a file needs no caption: sending it there can only mean "read this".
+    application.add_handler(MessageHandler(private & filters.Document.ALL & new, articles.private_document))
     application.add_handler(CommandHandler("ask", questions.ask_command, filters=messages))
     # Plain text: every message in private; in groups only mentions and replies to the bot,
     # which the handler itself picks out (the rest is chatter and gets no answer).
     text = filters.TEXT & ~filters.COMMAND & messages
+    # A link sent alone in private is an article to read, not a question.
+    pasted = private & new & articles.PASTED_LINK
+    application.add_handler(MessageHandler(pasted, articles.pasted_link_message))
     application.add_handler(MessageHandler(private & text, questions.private_message))
     application.add_handler(MessageHandler(groups & text, questions.group_message))
     application.add_handler(CallbackQueryHandler(questions.button))

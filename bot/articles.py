@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Document, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 
 from index import default_article
 
@@ -51,6 +51,39 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _add(update, context, _page_or_text(replied.text or replied.caption or "", replied))
     else:
         await message.reply_html(ADD_USAGE)
+
+
+def pasted_link(text: str) -> str | None:
+    """The link a message consists of, if it is unmistakably one: with its scheme, or a host name
+    with a path or "www." ("bbc.co.uk/news/…"); "nasa.gov" alone may be a question about it."""
+    if (url := _URL.match(text)) and url.group(1).lower().startswith(("http://", "https://")):
+        return url.group(1)
+    bare = _BARE_LINK.match(text)
+    if bare and ("/" in bare.group(1) or bare.group(1).lower().startswith("www.")):
+        return f"https://{bare.group(1)}"
+    return None
+
+
+class _PastedLink(filters.MessageFilter):
+    """Messages that are a link alone (:func:`pasted_link`)."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and pasted_link(message.text) is not None
+
+
+PASTED_LINK = _PastedLink(name="PASTED_LINK")
+
+
+async def pasted_link_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A link sent alone in a private chat: its article is added, as ``/add`` with it would."""
+    url = pasted_link(update.effective_message.text or "")
+    if url is not None:
+        await _add(update, context, {"kind": "page", "url": url})
+
+
+async def private_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file sent to the bot in a private chat, with no caption: added as with ``/add``."""
+    await _add(update, context, _file(update.effective_message.document))
 
 
 async def document_with_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from bot import isolated
+from bot.articles import pasted_link
 from bot.reading import Source, prepare
 from index import ArticleError
 from tests.botharness import running_bot
@@ -208,16 +209,48 @@ async def test_pasted_text_is_added_with_its_first_line_as_the_title(fake_api, t
     assert "9,000" in reply["text"] and f"· {HONEY_TITLE}" in reply["text"]
 
 
-async def test_add_in_reply_to_a_message_or_a_file(fake_api, tmp_path, alice, chat):
-    async with running_bot(fake_api, tmp_path) as app:
-        article = fake_api.send_text(chat, alice, HONEY)
-        await fake_api.wait_for_bot_reply(chat, after=article)  # in private, text is a question first
-        first = await outcome(fake_api, chat, fake_api.send_text(chat, alice, "/add", reply_to=article))
-        document = fake_api.send_document(chat, alice, "glacier.pdf", GLACIER_PDF, "application/pdf")
-        second = await outcome(fake_api, chat, fake_api.send_text(chat, alice, "/add", reply_to=document))
-        assert await library(app, chat) == [HONEY_TITLE, GLACIER_TITLE]
-    assert first == added(HONEY_TITLE, 1, 3, HONEY_KEY, "how many tonnes?")
+async def test_add_in_reply_to_a_message_or_a_file(fake_api, tmp_path, group, ann):
+    fake_api.set_admins(group, [ann])
+    async with running_bot(fake_api, tmp_path, **UNPACED) as app:
+        article = fake_api.send_text(group, ann, HONEY)
+        document = fake_api.send_document(group, ann, "glacier.pdf", GLACIER_PDF, "application/pdf")
+        first = await outcome(fake_api, group, fake_api.send_text(group, ann, "/add", reply_to=article))
+        second = await outcome(fake_api, group, fake_api.send_text(group, ann, "/add", reply_to=document))
+        assert await library(app, group) == [HONEY_TITLE, GLACIER_TITLE]
+    assert first == added(HONEY_TITLE, 1, 3, HONEY_KEY, "/ask how many tonnes?")
     assert second.startswith(f"Added {GLACIER_TITLE} as article 2 (2 paragraphs).")
+
+
+async def test_in_private_a_link_or_a_file_sent_alone_is_added(fake_api, tmp_path, alice, chat, site):
+    async with running_bot(fake_api, tmp_path, allow_private_urls=True) as app:
+        pasted = fake_api.send_text(chat, alice, f"  {site.url('/story')}  ")
+        first, progress = await outcome(fake_api, chat, pasted), progress_of(fake_api, pasted)
+        document = fake_api.send_document(chat, alice, "glacier.pdf", GLACIER_PDF, "application/pdf")
+        second = await outcome(fake_api, chat, document)
+        reply = await ask(fake_api, chat, alice, "who was the last keeper?")
+        assert await library(app, chat) == [STORY_TITLE, GLACIER_TITLE]
+    assert progress == "Fetching the page…"
+    assert first.startswith(f"Added {STORY_TITLE} as article 1 (4 paragraphs).")
+    assert second.startswith(f"Added {GLACIER_TITLE} as article 2 (2 paragraphs).")
+    assert "Angus Reid" in reply["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        ("https://www.bbc.co.uk/news/world-63012345", "https://www.bbc.co.uk/news/world-63012345"),
+        (" http://example.org/a?b=1 ", "http://example.org/a?b=1"),
+        ("bbc.co.uk/news/world-63012345", "https://bbc.co.uk/news/world-63012345"),
+        ("www.newsweek.com", "https://www.newsweek.com"),
+        ("nasa.gov", None),  # may be a question about it
+        ("Mr.Smith", None),
+        ("what does https://example.org/a say?", None),
+        ("ftp://example.org/file", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_a_link_sent_alone_is_told_from_a_question(text: str, link: str | None) -> None:
+    assert pasted_link(text) == link
 
 
 # --- /sources, /remove, /default ----------------------------------------------------------------------
