@@ -100,7 +100,7 @@ def register_handlers(application: Application) -> None:
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     messages = filters.UpdateType.MESSAGES  # new and edited: an edited question is answered again
     application.add_handler(CommandHandler("start", smalltalk.start_command))
-    application.add_handler(CommandHandler("help", commands.help_command))
+    application.add_handler(CommandHandler("help", smalltalk.help_command))
     application.add_handler(CommandHandler("reset", commands.reset_command))
     application.add_handler(CommandHandler("summary", commands.summary_command, filters=messages))
     # Library changes act on new messages only: editing "/add …" must not add twice.

@@ -1,7 +1,9 @@
-"""Greetings and thanks: /start, and the messages that are not questions. Thanks and "ok" get a
-👍 reaction, "hi" the bot's greeting, and a reader's reaction ("lol", "wow", "interesting", an
-emoji alone) nothing — never "I found nothing about that", nor the next passage. None becomes a
-turn of the conversation, so the next question still follows the last answer."""
+"""The bot on itself, and the messages that are not questions: /start, /help, greetings and
+thanks. Thanks and "ok" get a 👍 reaction, "hi" the bot's greeting, "help" or "what can you do?"
+the help, "what articles do you have?" the list of /sources, and a reader's reaction ("lol",
+"wow", "interesting", an emoji alone) nothing — never "I found nothing about that", nor the next
+passage. None becomes a turn of the conversation, so the next question still follows the last
+answer."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from telegram.ext import ContextTypes
 
 from index.examples import example_question
 
-from .formatting import escape
+from .articles import sources_command
+from .formatting import escape, pack
 from .services import services
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,8 @@ class SmallTalk(Enum):
     THANKS = "thanks"  # also "ok", "got it": acknowledged, not answered
     GREETING = "greeting"
     REACTION = "reaction"  # "lol", "wow", "interesting", "😂": said to the chat, left unanswered
+    HELP = "help"  # "help", "what can you do?", "how do I add an article?": /help
+    SOURCES = "sources"  # "what articles do you have?": /sources
 
 
 _OK = r"(?:ok(?:ay)?|k|kk|got it|cool|nice|great|perfect|awesome|good bot|i see|understood|alright|👍|👌)"
@@ -45,6 +50,18 @@ _REACT = (
 _TALK = {
     SmallTalk.THANKS: re.compile(rf"^(?:(?:{_OK}|{_REACT}) )*(?:{_OK}|{_THANKS})$"),
     SmallTalk.REACTION: re.compile(rf"^(?:(?:{_OK}|{_REACT}) )*{_REACT}$"),
+    # Questions about the bot itself, which no article answers ("what can Ukraine do?" is not one).
+    SmallTalk.HELP: re.compile(
+        r"^(?:help(?: me| please)?|commands|how does (?:this|it) work"
+        r"|how (?:do i|to|can i) use (?:this|it|you)|what can you do|what do you do|who are you|what are you"
+        r"|are you a bot"
+        r"|how (?:do i|to|can i) add (?:an? |my )?(?:article|link|file|story|text)s?)(?: bot)?$"
+    ),
+    SmallTalk.SOURCES: re.compile(
+        r"^(?:(?:what|which) (?:articles|sources|stories)"
+        r" (?:do you have|do you know|are there|can i ask about)"
+        r"|(?:list|show)(?: me)? (?:the |all |your )?(?:articles|sources)|articles|sources)$"
+    ),
     SmallTalk.GREETING: re.compile(
         r"^(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening))(?: there| bot| all| everyone)?$"
     ),
@@ -70,6 +87,12 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Smal
         return
     if kind is SmallTalk.REACTION:
         return
+    if kind is SmallTalk.HELP:
+        await help_command(update, context)
+        return
+    if kind is SmallTalk.SOURCES:
+        await sources_command(update, context)
+        return
     try:
         await update.effective_message.set_reaction(THANKS_REACTION)
     except TelegramError as error:  # reactions turned off in this chat: thanks need no answer
@@ -93,6 +116,59 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await update.effective_message.reply_html(
         f"{greeting}\n\n{known}{example}{summary}\n\n/help lists everything I do."
     )
+
+
+# Telegram keeps line breaks, so paragraphs are single lines (joined strings), commands one a line.
+PRIVATE_HELP = "\n\n".join(
+    [
+        "<b>Ask me about an article.</b> Send any question as a message; I answer with the article's own "
+        "words — the best passage, the answering words in bold — and cite where it comes from. If the "
+        "article doesn't say, I tell you.",
+        "Under an answer, <b>More</b> shows the next passages and <b>Context</b> the whole paragraph.",
+        'Ask follow-ups ("when?", "what did he say?", "and Kherson?"): I keep the conversation going '
+        "until you /reset it. Reply to an older answer of mine to go back to that subject.",
+        "/summary — what the article we are talking about says, in its key sentences, with its title, "
+        "author, date and source (/summary N for article N of /sources)\n"
+        "/sources — the articles I answer from\n"
+        "/add — add an article: <code>/add https://…</code> (or just send the link), /add with pasted "
+        "text, a .txt, .md, .html or .pdf file (sent here it needs no caption), or /add in reply to such "
+        "a message or file\n"
+        "/remove N — remove article N of /sources\n"
+        "/default off|on — leave out or bring back the built-in article\n"
+        "/reset — forget the conversation (the next question starts afresh)\n"
+        "/ask QUESTION — the same as sending the question\n"
+        "/help — this message",
+        "In any chat, type <code>@{username} question</code> to share a cited passage there.",
+    ]
+)
+
+GROUP_HELP = "\n\n".join(
+    [
+        "<b>Ask me about the group's articles.</b> Everyone here shares one library.",
+        "/ask QUESTION — ask (works even with my privacy mode on)\n"
+        "Or mention me: <code>@{username} question</code>. I stay quiet about everything else said here.",
+        "Follow-ups: a question after one of my answers continues that conversation, whoever asks it "
+        '("/ask when?"); a reply to any of my answers continues that one. Each forum topic has its '
+        "own conversation.",
+        "/summary — what the article being discussed says, in its key sentences (/summary N for "
+        "article N of /sources)\n"
+        "/sources — the group's articles\n"
+        "/add — add an article (a link, pasted text, or a file)\n"
+        "/remove N — remove article N of /sources\n"
+        "/default off|on — leave out or bring back the built-in article\n"
+        "/reset — forget the conversation (of this topic, in a forum)\n"
+        "/help — this message",
+        "Only administrators may /add, /remove and change /default, unless the bot is set up otherwise.",
+    ]
+)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain every command."""
+    private = update.effective_chat.type == ChatType.PRIVATE
+    text = (PRIVATE_HELP if private else GROUP_HELP).format(username=escape(context.bot.username or "bot"))
+    for part in pack(text.split("\n\n"), separator="\n\n"):
+        await update.effective_message.reply_html(part)
 
 
 def _example_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> str:

@@ -124,6 +124,23 @@ async def test_start_and_help(fake_api, tmp_path, alice, chat):
         assert command in help_["text"]
 
 
+async def test_questions_about_the_bot_get_the_help_and_the_sources_and_the_conversation_goes_on(
+    fake_api, tmp_path, alice, chat
+):
+    async with running_bot(fake_api, tmp_path):
+        fake_api.send_text(chat, alice, "what did putin announce?")
+        await fake_api.wait_for_bot_reply(chat)
+        asked = fake_api.send_text(chat, alice, "What can you do?")
+        help_ = await fake_api.wait_for_bot_reply(chat, after=asked)
+        asked = fake_api.send_text(chat, alice, "what articles do you have?")
+        sources = await fake_api.wait_for_bot_reply(chat, after=asked)
+        asked = fake_api.send_text(chat, alice, "when?")
+        when = await fake_api.wait_for_bot_reply(chat, after=asked)
+    assert "/add" in help_["text"] and "/summary" in help_["text"]
+    assert "Built-in: Zelensky Says" in sources["text"]
+    assert "September 21" in when["text"], "neither became a turn of the conversation"
+
+
 async def test_follow_up_right_after_an_answer_keeps_the_subject_until_reset(fake_api, tmp_path, alice, chat):
     async with running_bot(fake_api, tmp_path):
         fake_api.send_text(chat, alice, "who is Andriy Yusov?")

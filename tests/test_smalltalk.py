@@ -23,6 +23,11 @@ from bot.smalltalk import SmallTalk, small_talk
         ("makes sense", SmallTalk.REACTION),
         ("😂😂", SmallTalk.REACTION),
         ("wow, thanks", SmallTalk.THANKS),
+        ("help", SmallTalk.HELP),
+        ("What can you do?", SmallTalk.HELP),
+        ("how do I add an article?", SmallTalk.HELP),
+        ("what articles do you have?", SmallTalk.SOURCES),
+        ("list the articles", SmallTalk.SOURCES),
         # questions, even polite ones
         ("thanks, and what about Kherson?", None),
         ("ok what did he say?", None),
@@ -33,6 +38,8 @@ from bot.smalltalk import SmallTalk, small_talk
         ("what is interesting about it?", None),
         ("?", None),  # asks to go on
         ("really?", None),
+        ("what can Ukraine do?", None),
+        ("who helped them?", None),
         ("", None),
     ],
 )
