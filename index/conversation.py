@@ -51,6 +51,15 @@ _REFERS_BACK = re.compile(
 # A question that opens as the rest of the turn before ("and Kherson?", "what about the
 # south?") asks that turn's question about what it names.
 _GOES_ON_FROM = re.compile(r"^\W*(?:and|but|also|so|or|then|what about|how about)\b", re.IGNORECASE)
+# A follow-up that only asks to go on: "and?", "go on", "continue", "more please", "and then?".
+# Its words are not looked for ("continue" is not about continuing), and what was said is not
+# shown again.
+_GO_ON = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|alright|please)\W+)*"
+    r"(?:go on|continue|keep going|carry on|go ahead|proceed|(?:(?:tell|show|give) me )?more|next|"
+    r"what(?:'?s| is)? next|(?:and )?then(?: what)?|(?:and )?after that|and)(?:\W+please)?\W*$",
+    re.IGNORECASE,
+)
 # "Who said that?", "says who?": who the last answer quotes or follows, which the article names
 # where that answer stands or just before it ("…," Zelensky said. "But…").
 _WHO_SAID = re.compile(
@@ -138,6 +147,11 @@ def refers_back(question: str) -> bool:
 def continues_turn(question: str) -> bool:
     """Whether the question opens as the rest of the turn before: "and Kherson?"."""
     return _GOES_ON_FROM.search(question) is not None
+
+
+def asks_to_go_on(question: str) -> bool:
+    """Whether the question only asks to go on from the last answer: "and?", "go on"."""
+    return _GO_ON.search(question) is not None
 
 
 def asks_who_said(question: str) -> bool:

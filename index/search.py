@@ -19,6 +19,7 @@ from .conversation import (
     Turn,
     asks_about_article,
     asks_for_more,
+    asks_to_go_on,
     asks_who_said,
     closeness,
     continues_turn,
@@ -309,6 +310,9 @@ class Index:
             return Context(
                 list(parsed.terms), own, [], self._opening(), weight, False, open_, related, besides
             )
+        go_on = asks_to_go_on(question)  # "and?", "continue": its words name nothing
+        if go_on:
+            own = []
         specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
         borrowed: list[str] = []
         leans = not specific or refers_back(question) or parsed.bare
@@ -325,9 +329,10 @@ class Index:
         anchor = next((a for a in anchors if a is not None), None)
         # No earlier answer found in the library (every turn so far unanswered): go from the opening.
         place = self._place(anchor.article, anchor.start, anchor.end) if anchor else self._opening()
-        terms, own = ([], []) if parsed.bare else (list(parsed.terms), own)
+        terms, own = ([], []) if parsed.bare or go_on else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
-        goes_on = open_ and bool(parsed.terms)
+        # Going on shows what comes next; "why?" alone may be answered by what was just said.
+        goes_on = open_ and (bool(parsed.terms) or go_on)
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
         names = tuple(specific) if leans and continues_turn(question) and self._specific(specific) else ()
         return Context(

@@ -8,6 +8,7 @@ from index import Answer, Index, Turn, default_article
 from index.conversation import (
     asks_about_article,
     asks_for_more,
+    asks_to_go_on,
     asks_who_said,
     closeness,
     locate,
@@ -101,6 +102,24 @@ def test_a_question_refers_back_by_pronoun_or_ellipsis(question: str, expected: 
 )
 def test_a_question_may_ask_for_something_besides(question: str, expected: bool) -> None:
     assert asks_for_more(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("and?", True),
+        ("Go on.", True),
+        ("continue", True),
+        ("more please", True),
+        ("what's next?", True),
+        ("and then?", True),
+        ("continue the war?", False),
+        ("more about Putin", False),
+        ("next year?", False),
+    ],
+)
+def test_a_question_may_only_ask_to_go_on(question: str, expected: bool) -> None:
+    assert asks_to_go_on(question) is expected
 
 
 @pytest.mark.parametrize(
@@ -230,7 +249,10 @@ def test_the_same_follow_up_without_history_is_another_question(seed_index) -> N
     assert without.declined
 
 
-@pytest.mark.parametrize("follow_up", ["what happened next?", "and then what happened?", "anything else?"])
+@pytest.mark.parametrize(
+    "follow_up",
+    ["what happened next?", "and then what happened?", "anything else?", "and?", "go on", "continue", "more"],
+)
 def test_what_happened_next_goes_on_from_the_previous_answer(expedition, follow_up: str) -> None:
     _, turn = answered(expedition, "where did the teams set up a base camp?")
     assert "base camp" in turn.answer
