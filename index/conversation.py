@@ -48,9 +48,14 @@ _REFERS_BACK = re.compile(
     r"then|the same)\b",
     re.IGNORECASE,
 )
-# A question that opens as the rest of the turn before ("and Kherson?", "what about the
-# south?") asks that turn's question about what it names.
-_GOES_ON_FROM = re.compile(r"^\W*(?:and|but|also|so|or|then|what about|how about)\b", re.IGNORECASE)
+# A question that opens as the rest of the turn before and asks nothing of its own ("and
+# Kherson?", "what about the south?", not "and how did people react?") asks that turn's
+# question about what it names.
+_GOES_ON_FROM = re.compile(
+    r"^\W*(?:and|but|also|so|or|then|what about|how about)\b(?!\W+(?:who|whom|whose|what|when|where|"
+    r"why|how|which|did|does|do|is|are|was|were|can|could|will|would|has|have|had)\b)",
+    re.IGNORECASE,
+)
 # A follow-up that only asks to go on: "and?", "go on", "continue", "more please", "and then?".
 # Its words are not looked for ("continue" is not about continuing), and what was said is not
 # shown again.
@@ -145,7 +150,7 @@ def refers_back(question: str) -> bool:
 
 
 def continues_turn(question: str) -> bool:
-    """Whether the question opens as the rest of the turn before: "and Kherson?"."""
+    """Whether the question is the rest of the turn before, naming something else: "and Kherson?"."""
     return _GOES_ON_FROM.search(question) is not None
 
 

@@ -11,6 +11,7 @@ from index.conversation import (
     asks_to_go_on,
     asks_who_said,
     closeness,
+    continues_turn,
     locate,
     refers_back,
 )
@@ -120,6 +121,20 @@ def test_a_question_may_ask_for_something_besides(question: str, expected: bool)
 )
 def test_a_question_may_only_ask_to_go_on(question: str, expected: bool) -> None:
     assert asks_to_go_on(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("and Kherson?", True),
+        ("What about the south?", True),
+        ("and the reservists?", True),
+        ("and how did people react?", False),  # a question of its own
+        ("what did Putin announce?", False),
+    ],
+)
+def test_a_question_may_be_the_rest_of_the_turn_before(question: str, expected: bool) -> None:
+    assert continues_turn(question) is expected
 
 
 @pytest.mark.parametrize(
