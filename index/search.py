@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cached_property, lru_cache, partial
 from typing import NamedTuple
 
@@ -284,6 +285,9 @@ class Index:
             it?") is answered with its summary, ``about`` set.
         """
         parsed = self._analyse(question)
+        if history and parsed.answer_type is not None and OPEN_TERMS.issuperset(parsed.terms):
+            # "When did that happen?" after an answer asks "when?" of it, not what happened next.
+            parsed = replace(parsed, bare=True)
         context = self._context(question, parsed, history)
         if asks_about_article(question, not _it_is_the_article(history)) and self.articles:
             about = context.place.article if context.place and context.follow_up else self.articles[-1]

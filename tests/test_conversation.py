@@ -310,9 +310,10 @@ def test_a_question_with_no_words_passes_on_what_it_leaned_on(seed_index) -> Non
     ("first", "expected"),
     [("what did zelensky say?", "on Monday"), ("what did putin announce?", "September 21")],
 )
-def test_a_bare_when_is_answered_with_a_date(seed_index, first: str, expected: str) -> None:
+@pytest.mark.parametrize("when", ["when?", "when did that happen?"])
+def test_a_bare_when_is_answered_with_a_date(seed_index, first: str, expected: str, when: str) -> None:
     _, turn = answered(seed_index, first)
-    answer = seed_index.search("when?", [turn])
+    answer = seed_index.search(when, [turn])
     assert expected in answer.hits[0].passage.text
 
 
