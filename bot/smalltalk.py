@@ -81,22 +81,21 @@ def small_talk(text: str) -> SmallTalk | None:
 
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: SmallTalk) -> None:
-    """React to thanks; greet back with what the bot knows (as /start does)."""
-    if kind is SmallTalk.GREETING:
-        await start_command(update, context)
+    """React to thanks; answer a greeting, "help" or "what articles do you have?" as the command
+    it stands for (/start, /help, /sources); leave a reaction ("lol") unanswered."""
+    if kind is SmallTalk.THANKS:
+        try:
+            await update.effective_message.set_reaction(THANKS_REACTION)
+        except TelegramError as error:  # reactions turned off in this chat: thanks need no answer
+            logger.debug("no reaction to thanks in chat %s: %s", update.effective_chat.id, error)
         return
-    if kind is SmallTalk.REACTION:
-        return
-    if kind is SmallTalk.HELP:
-        await help_command(update, context)
-        return
-    if kind is SmallTalk.SOURCES:
-        await sources_command(update, context)
-        return
-    try:
-        await update.effective_message.set_reaction(THANKS_REACTION)
-    except TelegramError as error:  # reactions turned off in this chat: thanks need no answer
-        logger.debug("no reaction to thanks in chat %s: %s", update.effective_chat.id, error)
+    commands = {
+        SmallTalk.GREETING: start_command,
+        SmallTalk.HELP: help_command,
+        SmallTalk.SOURCES: sources_command,
+    }
+    if (command := commands.get(kind)) is not None:
+        await command(update, context)
 
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
