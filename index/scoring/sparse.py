@@ -27,6 +27,8 @@ _FEW = 4
 # Once a common term must be read, a term found in one unit in _HEAVY or more is bounded block by
 # block like the common ones; the units of rarer terms are bounded one by one.
 _HEAVY = 256
+# The common terms' bounds are made from blocks of about this many counts at a time.
+_BLOCK_VALUES = 1 << 18
 
 
 class SparseBM25Scorer:
@@ -73,11 +75,20 @@ class SparseBM25Scorer:
         common = units.postings.rows
         step = self._k1_plus_1 / LEVELS
         fine = np.zeros((0 if self._small else len(common), len(self._norm) // FINE), dtype=np.uint8)
-        for term, row in common.items():
-            found = units.every_count(term)
-            df[term] = np.count_nonzero(found)
+        # The common terms' counts are read a run of units at a time, all terms at once: a term's
+        # column over the whole library strides across every row of ``dense``, and reading one
+        # per common term took ~0.5 s at a million units (0.25 s this way).
+        found = np.zeros(len(common), dtype=np.int64)
+        run = max(COARSE, _BLOCK_VALUES // max(len(common), 1) // COARSE * COARSE)
+        for start in range(0, self._size if common else 0, run):
+            end = min(start + run, self._size)
+            every = np.ascontiguousarray(units.common_counts(start, end).T)
+            found += np.count_nonzero(every, axis=1)
             if not self._small:
-                fine[row] = block_levels(self._padded_part(found), step)
+                part = np.zeros((len(common), -(-(end - start) // FINE) * FINE))  # padding units: 0
+                part[:, : end - start] = self._tf_part(every, slice(start, end))
+                fine[:, start // FINE : start // FINE + part.shape[1] // FINE] = block_levels(part, step)
+        df[list(common)] = found
         self._df = df.astype(np.min_scalar_type(self._size))  # idf = log((N + 1) / df), as rank-bm25's
         if self._small:
             return
@@ -87,8 +98,7 @@ class SparseBM25Scorer:
         best[some] = np.maximum.reduceat(self._tf_part(counts, holding), offsets[some])
         self._max_level = levels(best, step)
         self._blocks = Blocks(common, fine, step)
-        for term, row in common.items():
-            self._max_level[term] = self._blocks.coarse[row].max(initial=0)
+        self._max_level[list(common)] = self._blocks.coarse.max(axis=1, initial=0)
         self._step = step
 
     def top(self, query: Sequence[str], k: int) -> list[Scored]:
@@ -211,11 +221,6 @@ class SparseBM25Scorer:
         ``counts`` times in ``units`` (or a row of counts per term), as rank-bm25 evaluates it."""
         # Integer counts meet float64 operands: numpy computes in float64, as on floats.
         return (counts * self._k1_plus_1) / (self._norm[units] + counts)
-
-    def _padded_part(self, counts: np.ndarray) -> np.ndarray:
-        part = np.zeros(len(self._norm))
-        part[: self._size] = self._tf_part(counts, slice(0, self._size))
-        return part
 
     def _postings_of(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         units, counts = self._units.postings_of(term)

@@ -33,6 +33,11 @@ class Pieces:
         """The units a term that is not common occurs in (ascending), and how often."""
         return self.postings.of(term)
 
+    def common_counts(self, start: int, end: int) -> np.ndarray:
+        """How often each common term occurs in units ``start`` to ``end`` (excluded): a row per
+        unit, a column per common term (in the order of ``postings.rows``)."""
+        return self.postings.dense[start:end]
+
     def every_count(self, term: int) -> np.ndarray:
         """How often the term occurs in each unit."""
         row = self.postings.rows.get(term)
@@ -125,6 +130,17 @@ class Runs:
         pieces, counts = self.postings.of(term)
         units = expand(*self._runs(pieces))
         return units, self._sums(pieces, counts, units)
+
+    def common_counts(self, start: int, end: int) -> np.ndarray:
+        """How often each common term occurs in units ``start`` to ``end`` (excluded): a row per
+        unit, a column per common term (in the order of ``postings.rows``)."""
+        first, last = self.first[start:end], self.end[start:end]
+        # Counted from the running sum of the pieces the units span (a quote may end before the
+        # one ahead of it does, so the span is taken from the extremes, not the ends).
+        low, high = int(first.min()), int(last.max())
+        running = np.zeros((high - low + 1, self.postings.dense.shape[1]), dtype=np.int64)
+        np.cumsum(self.postings.dense[low:high], axis=0, dtype=np.int64, out=running[1:])
+        return running[last - low] - running[first - low]
 
     def every_count(self, term: int) -> np.ndarray:
         """How often the term occurs in each unit."""
