@@ -28,8 +28,9 @@ ENGLISH_STOPWORDS = frozenset(
 )
 
 # English irregular verb forms and plurals, which no suffix-stripping stemmer joins to their base
-# ("said" stays "said", "crises" becomes "crise" but "crisis" "crisi"); mapped to the base
-# before stemming so "what did he say?" finds "he said", and "referendums" "referenda".
+# ("said" stays "said", "crises" becomes "crise" but "crisis" "crisi"), and the months' short
+# names; mapped to the base before stemming so "what did he say?" finds "he said",
+# "referendums" "referenda" and "Sept. 21" "September 21".
 _IRREGULAR_FORMS = {
     form: base
     for base, forms in {
@@ -72,6 +73,9 @@ _IRREGULAR_FORMS = {
         "stratum": "strata", "bacterium": "bacteria", "index": "indices", "appendix": "appendices",
         "matrix": "matrices", "nucleus": "nuclei", "stimulus": "stimuli", "fungus": "fungi",
         "cactus": "cacti", "alumnus": "alumni", "radius": "radii", "syllabus": "syllabi",
+        "january": "jan", "february": "feb", "april": "apr", "june": "jun", "july": "jul",
+        "august": "aug", "september": "sep sept", "october": "oct", "november": "nov",
+        "december": "dec",
     }.items()
     for form in forms.split()
 }  # fmt: skip
@@ -93,6 +97,8 @@ _SCALES = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mn": 1_000_000, "mill
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
 _NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)(k|m|mn|b|bn)?", re.IGNORECASE)
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+# An English ordinal, which means its number: "the 21st of September" is "September 21".
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)", re.IGNORECASE)
 _SCALE_GAP = re.compile(r"[ \t\u00a0-]?")
 
 
@@ -137,6 +143,9 @@ def tokens(text: str, language: str = "en") -> list[Token]:
             if value is not None:
                 out.append(Token(_format_number(value), match.start(), end))
                 continue
+        if word[0].isdigit() and language == "en" and (ordinal := _ORDINAL.fullmatch(word)):
+            out.append(Token(str(int(ordinal.group(1))), match.start(), match.end()))
+            continue
         for term, start, end in _word_parts(word, match.start()):
             lowered = term.casefold()
             if lowered in stopwords:

@@ -60,6 +60,7 @@ RANKED = [
     ("where did Russian citizens receive identification numbers?", "Petropavl, Kazakhstan"),
     ("hotline to surrender", "hotline set up by Ukraine"),
     ("what did Zelensky say about referendums?", "No sham referenda"),  # an irregular plural
+    ("what happened on the 21st of Sept.?", "on September 21"),  # an ordinal, a month's short name
 ]
 
 

@@ -48,6 +48,7 @@ def test_terms(text, expected):
         ("referenda", "referendums"),
         ("crises", "crisis"),
         ("wives", "wife"),
+        ("September 21st", "Sept. 21"),
         ("café", "cafe"),
         ("Temür", "Temur"),
         ("CAFÉ", "café"),
