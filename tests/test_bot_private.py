@@ -7,6 +7,7 @@ import pytest
 from bot import questions
 from bot.library import search
 from tests.botharness import running_bot
+from tests.test_bot_library import ask
 
 pytestmark = pytest.mark.asyncio
 
@@ -128,14 +129,10 @@ async def test_questions_about_the_bot_get_the_help_and_the_sources_and_the_conv
     fake_api, tmp_path, alice, chat
 ):
     async with running_bot(fake_api, tmp_path):
-        fake_api.send_text(chat, alice, "what did putin announce?")
-        await fake_api.wait_for_bot_reply(chat)
-        asked = fake_api.send_text(chat, alice, "What can you do?")
-        help_ = await fake_api.wait_for_bot_reply(chat, after=asked)
-        asked = fake_api.send_text(chat, alice, "what articles do you have?")
-        sources = await fake_api.wait_for_bot_reply(chat, after=asked)
-        asked = fake_api.send_text(chat, alice, "when?")
-        when = await fake_api.wait_for_bot_reply(chat, after=asked)
+        await ask(fake_api, chat, alice, "what did putin announce?")
+        help_ = await ask(fake_api, chat, alice, "What can you do?")
+        sources = await ask(fake_api, chat, alice, "what articles do you have?")
+        when = await ask(fake_api, chat, alice, "when?")
     assert "/add" in help_["text"] and "/summary" in help_["text"]
     assert "Built-in: Zelensky Says" in sources["text"]
     assert "September 21" in when["text"], "neither became a turn of the conversation"
