@@ -552,11 +552,9 @@ class Index:
         that attributes what they say: "who said that?" is answered by "…," Zelensky said."""
         chosen = np.zeros(len(indices), dtype=bool)
         for n, i in enumerate(indices):
-            passage = self.passages[i]
-            first = int(self._window_first[i])
-            last = first + passage.last_sentence - passage.first_sentence
+            first, last = self._window_span(i)
             chosen[n] = (
-                passage.article == place.article
+                self.passages[i].article == place.article
                 and first <= place.last
                 and place.first - 1 <= last
                 and not ATTRIBUTION_TERMS.isdisjoint(self.window_terms(i))
@@ -623,11 +621,15 @@ class Index:
     def _shown_from(self, window: int, place: Place) -> int:
         """The window's first sentence not in ``place``, for a window that starts in it and
         goes past it (else its first sentence), counted through the library."""
-        first = int(self._window_first[window])
-        last = first + self.passages[window].last_sentence - self.passages[window].first_sentence
+        first, last = self._window_span(window)
         if place.first <= first <= place.last < last:
             return place.last + 1
         return first
+
+    def _window_span(self, window: int) -> tuple[int, int]:
+        """The window's first and last sentences, counted through the library."""
+        first = int(self._window_first[window])
+        return first, first + self.passages[window].last_sentence - self.passages[window].first_sentence
 
     def _evidence(self, query: list[str], indices: list[int]) -> np.ndarray:
         """BM25 of each window plus the weighted BM25 of its paragraph and of its quote."""
