@@ -72,6 +72,28 @@ _WHO_SAID = re.compile(
     r"(?:that|this|it|so)|says\s+who|according\s+to\s+(?:who|whom))\b",
     re.IGNORECASE,
 )
+# "Are you sure?", "where does it say that?": the last answer again, with its citation.
+_AGAIN = re.compile(
+    r"^\W*(?:(?:oh|wait|hm+|and|so|but)\W+)*(?:"
+    # Alone, "sure" and "really" doubt only as a question ("sure" agrees).
+    r"(?:really|seriously|sure)\W*\?"
+    r"|(?:are|r) (?:you|u) sure|is (?:that|this|it) (?:so|true|right|correct|accurate)"
+    r"|(?:that'?s|thats) (?:true|right|correct)\W*\?"
+    r"|where (?:does|did) (?:it|the article|the story|the text) say(?: (?:that|this|so))?"
+    r"|where (?:did|do) (?:you|u) (?:get|find|read|see) (?:that|this)"
+    r"|where(?:'s| is) (?:that|this) from|how do (?:you|u) know(?: (?:that|this))?|says where"
+    r"|proof|evidence|citation|quote)(?:\W+please)?\W*$",
+    re.IGNORECASE,
+)
+# "What happened before that?", "and before that?", "earlier?": what comes just before the last
+# answer, as "what happened next?" is what comes just after it.
+_BEFORE = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay)\W+)*"
+    r"(?:(?:what|who)(?:'?s| is)?\s+(?:happened|came|was|went|comes|did it say)\s+)?(?:right\s+|just\s+)?"
+    r"(?:before\s+(?:that|this|then|it)|before|earlier|previously|prior to (?:that|this))"
+    r"(?:\W+please)?\W*$",
+    re.IGNORECASE,
+)
 # The words an article attributes what it reports with: "said", "told", "added", "according to".
 ATTRIBUTION_TERMS = frozenset(
     stemmer("en")(word) for word in "say said told added according wrote stated claimed reported".split()
@@ -116,6 +138,7 @@ _METADATA = (
     r"|\bwhat(?:'s|’s| is| was)\s+the\s+(?:source|link|url)\s+(?:of|for)\s+{ref}"
     r"|\bwhat(?:'s|’s| is| was)\s+the\s+date\s+of\s+{ref}"
     r"|\bwhere\s+(?:is|was|does)\s+{ref}\s+(?:from|published|come from)\b"
+    r"|\b{ref}(?:'s|’s|s)?\s+(?:source|author|writer|byline|publisher|link|url|(?:publication\s+)?date)\b"
 )
 _ABOUT_ARTICLE = re.compile(_METADATA.format(ref=_THE_ARTICLE), re.IGNORECASE)
 # With nothing said before, bare questions are about the article too: "who's the author?".
@@ -162,6 +185,27 @@ def asks_to_go_on(question: str) -> bool:
 def asks_who_said(question: str) -> bool:
     """Whether the question asks who said what the last answer quotes: "who said that?"."""
     return _WHO_SAID.search(question) is not None
+
+
+def asks_again(question: str) -> bool:
+    """Whether the question doubts or asks where the last answer is from: "are you sure?"."""
+    return _AGAIN.search(question) is not None
+
+
+def asks_what_came_before(question: str) -> bool:
+    """Whether the question asks what comes just before the last answer: "and before that?"."""
+    return _BEFORE.search(question) is not None
+
+
+def names_nothing(question: str) -> bool:
+    """Whether the question's words name nothing, as it asks only to go on, go back, or see the
+    last answer again: a later question leaning on it borrows from the one before."""
+    return (
+        asks_to_go_on(question)
+        or asks_what_came_before(question)
+        or asks_again(question)
+        or asks_who_said(question)
+    )
 
 
 def locate(turn: Turn, articles: Sequence[Article]) -> Anchor | None:

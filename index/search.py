@@ -19,12 +19,15 @@ from .conversation import (
     OPEN_TERMS,
     Turn,
     asks_about_article,
+    asks_again,
     asks_for_more,
     asks_to_go_on,
+    asks_what_came_before,
     asks_who_said,
     closeness,
     continues_turn,
     locate,
+    names_nothing,
     refers_back,
 )
 from .derived import derived
@@ -150,6 +153,8 @@ class Context(NamedTuple):
     goes_on: bool = False  # a follow-up asking only to go on ("what next?"): nothing said is shown again
     leans: bool = False  # a follow-up naming nothing of its own, or referring back, to an answer found
     names: tuple[str, ...] = ()  # what an elliptical follow-up names ("and Kherson?"): its answer holds it
+    alone: tuple[str, ...] = ()  # what a follow-up standing alone names ("how many reservists?")
+    back: bool = False  # it asks what came just before the last answer ("and before that?")
 
 
 class Hit:
@@ -284,6 +289,9 @@ class Index:
             question about an article itself ("what is this article about?", "who wrote
             it?") is answered with its summary, ``about`` set.
         """
+        if history and asks_again(question):
+            # "Are you sure?", "where does it say that?": the last answer again, with its citation.
+            return self.search(history[-1].question, history[:-1], k)._replace(question=question)
         parsed = self._analyse(question)
         if history and parsed.answer_type is not None and OPEN_TERMS.issuperset(parsed.terms):
             # "When did that happen?" after an answer asks "when?" of it, not what happened next.
@@ -292,14 +300,22 @@ class Index:
         if asks_about_article(question, not _it_is_the_article(history)) and self.articles:
             about = context.place.article if context.place and context.follow_up else self.articles[-1]
             return self.summary(about)._replace(question=question)
+        line = DECLINE_FOLLOW_UP_BELOW if context.follow_up else DECLINE_BELOW
         ranked = self._rank(parsed, context)
-        # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
-        hits = self._hits(parsed, ranked, k, self._said(context.place) if context.goes_on else {})
         # The confidence judges the best window's quote, as the ranking did; the first hit shows
         # it, perhaps run on into one more sentence (passages.quoted).
         confidence = self._confidence(parsed, context, self._quote(ranked[0][0])) if ranked else 0.0
-        declined = not hits or confidence < (DECLINE_FOLLOW_UP_BELOW if context.follow_up else DECLINE_BELOW)
-        return Answer(question, hits, declined, confidence)
+        if confidence < line and context.alone and ranked:
+            # A follow-up naming something of its own ("how many reservists?" after another
+            # question): nearness to the last answer may outvote its words, but not into a
+            # decline while a window holding them answers it.
+            alone = self._rank(parsed, context, words_first=True)
+            alone_confidence = self._confidence(parsed, context, self._quote(alone[0][0]))
+            if alone_confidence >= line:
+                ranked, confidence = alone, alone_confidence
+        # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
+        hits = self._hits(parsed, ranked, k, self._said(context.place) if context.goes_on else {})
+        return Answer(question, hits, not hits or confidence < line, confidence)
 
     def _context(self, question: str, parsed: Question, history: Sequence[Turn]) -> Context:
         """What the question takes from the conversation: the previous question's terms when it
@@ -314,17 +330,19 @@ class Index:
             return Context(
                 list(parsed.terms), own, [], self._opening(), weight, False, open_, related, besides
             )
-        go_on = asks_to_go_on(question)  # "and?", "continue": its words name nothing
+        back = asks_what_came_before(question)  # "and before that?": what was said just before
+        go_on = back or asks_to_go_on(question)  # "and?", "continue": its words name nothing
         if go_on:
             own = []
         specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
         borrowed: list[str] = []
         leans = not specific or refers_back(question) or parsed.bare
-        if leans:
+        if leans and not back:  # what came before is found by its place, not the words of what followed
             # From the last question that had words: "how big is that?" after "where?" after
             # "how much territory was retaken?" is still about the territory.
             for turn in reversed(history[-BORROW_BACK:]):
-                earlier = self._analyse(turn.question).terms
+                # "Are you sure?", "go on": their words name nothing to borrow.
+                earlier = () if names_nothing(turn.question) else self._analyse(turn.question).terms
                 borrowed += [t for t in earlier if t not in parsed.terms and t not in OPEN_TERMS]
                 if earlier:
                     break
@@ -339,8 +357,22 @@ class Index:
         goes_on = open_ and (bool(parsed.terms) or go_on)
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
         names = tuple(specific) if leans and continues_turn(question) and self._specific(specific) else ()
+        alone = tuple(specific) if not leans and self._specific(specific) else ()
         return Context(
-            terms, own, borrowed, place, POSITION_WEIGHT, True, open_, True, besides, goes_on, leans, names
+            terms,
+            own,
+            borrowed,
+            place,
+            POSITION_WEIGHT,
+            True,
+            open_,
+            True,
+            besides,
+            goes_on,
+            leans,
+            names,
+            alone,
+            back,
         )
 
     def _specific(self, terms: list[str]) -> bool:
@@ -480,16 +512,19 @@ class Index:
         near = {t for t in _one_edit(term) if t in self.vocabulary}
         return near.pop() if len(near) == 1 else term
 
-    def _rank(self, question: Question, context: Context) -> list[tuple[int, float]]:
+    def _rank(
+        self, question: Question, context: Context, words_first: bool = False
+    ) -> list[tuple[int, float]]:
         """Candidate windows, best first, with their scores (step 6 of docs/architecture.md, and
-        the conversation's part, step 9)."""
+        the conversation's part, step 9); with ``words_first``, those holding what a follow-up
+        standing alone names come before the last answer's neighbours that do not."""
         terms = context.terms
         indices = [c.index for c in self.scorer.top(terms + context.borrowed, CANDIDATES)]
         # Around the previous answer, candidates whatever their words; around the opening, only
         # for a question that asks for more ("anything interesting?") or names the article's
         # subject by a pronoun ("when was he born?").
         if context.place is not None and (context.follow_up or context.related):
-            indices += [i for i in self._near(context.place) if i not in indices]
+            indices += [i for i in self._near(context.place, context.back) if i not in indices]
         if not indices:
             return self._related_in_meaning(question)
         light = [t for t in terms if t in LIGHT_TERMS]
@@ -516,9 +551,12 @@ class Index:
             self._keep_words_first(scores, terms + context.borrowed, indices)
         if context.place is not None:
             scale = max(float(scores.max()), 1.0)
-            scores += context.weight * scale * self._closeness(context.place, indices, context.goes_on)
+            closeness = self._closeness(context.place, indices, context.goes_on, context.back)
+            scores += context.weight * scale * closeness
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
+        if words_first:
+            self._keep_words_first(scores, list(context.alone), indices)
         if context.names:
             # "And Kherson?" asks the last question about Kherson: the borrowed words and the
             # nearness to the last answer choose among the windows that name it, not over them.
@@ -595,28 +633,38 @@ class Index:
         ranked = [(i, float(best[i])) for i in np.flatnonzero(best >= RELATED_IN_MEANING).tolist()]
         return sorted(ranked, key=lambda item: (-item[1], item[0]))[:CANDIDATES]
 
-    def _near(self, place: Place) -> list[int]:
-        """The windows of ``place``'s article from NEAR_BEFORE sentences before it to NEAR_AFTER after."""
-        low, high = place.first - NEAR_BEFORE, place.last + NEAR_AFTER
+    def _near(self, place: Place, backwards: bool = False) -> list[int]:
+        """The windows of ``place``'s article from NEAR_BEFORE sentences before it to NEAR_AFTER
+        after; ``backwards``, those ending from NEAR_AFTER sentences before it to inside it."""
+        if backwards:  # a window is a few sentences: those starting a little further back may reach
+            low, high = place.first - 2 * NEAR_AFTER, place.first - 1
+        else:
+            low, high = place.first - NEAR_BEFORE, place.last + NEAR_AFTER
         starts = np.flatnonzero((self._window_first >= low) & (self._window_first <= high)).tolist()
-        return [i for i in starts if self.passages[i].article == place.article]
+        return [
+            i
+            for i in starts
+            if self.passages[i].article == place.article
+            and (not backwards or self._window_span(i)[1] >= place.first - NEAR_AFTER)
+        ]
 
-    def _closeness(self, place: Place, indices: list[int], unsaid: bool = False) -> np.ndarray:
+    def _closeness(
+        self, place: Place, indices: list[int], unsaid: bool = False, backwards: bool = False
+    ) -> np.ndarray:
         """How close each window starts to ``place`` (conversation.closeness); 0 in other articles.
         With ``unsaid``, a window is taken to start where it goes past ``place``, as it is then
-        shown without the sentences already said."""
-        return np.array(
-            [
-                closeness(
-                    self._shown_from(i, place) if unsaid else int(self._window_first[i]),
-                    place.first,
-                    place.last,
-                )
-                if self.passages[i].article == place.article
-                else 0.0
-                for i in indices
-            ]
-        )
+        shown without the sentences already said. ``backwards``, how close it ends before
+        ``place``, read the other way round ("and before that?")."""
+        weights = np.zeros(len(indices))
+        for n, i in enumerate(indices):
+            if self.passages[i].article != place.article:
+                continue
+            if backwards:
+                weights[n] = closeness(-self._shown_until(i, place), -place.last, -place.first)
+            else:
+                first = self._shown_from(i, place) if unsaid else int(self._window_first[i])
+                weights[n] = closeness(first, place.first, place.last)
+        return weights
 
     def _shown_from(self, window: int, place: Place) -> int:
         """The window's first sentence not in ``place``, for a window that starts in it and
@@ -625,6 +673,14 @@ class Index:
         if place.first <= first <= place.last < last:
             return place.last + 1
         return first
+
+    def _shown_until(self, window: int, place: Place) -> int:
+        """The window's last sentence before ``place``, for a window that starts before it and
+        runs into it (else its last sentence), counted through the library."""
+        first, last = self._window_span(window)
+        if first < place.first <= last:
+            return place.first - 1
+        return last
 
     def _window_span(self, window: int) -> tuple[int, int]:
         """The window's first and last sentences, counted through the library."""

@@ -76,6 +76,9 @@ _IRREGULAR_FORMS = {
         "january": "jan", "february": "feb", "april": "apr", "june": "jun", "july": "jul",
         "august": "aug", "september": "sep sept", "october": "oct", "november": "nov",
         "december": "dec",
+        # A news photo is credited as an image ("Vadim Blazhevich/Getty Images"), and asked
+        # about as a photo or a picture.
+        "photo": "photograph photographs picture pictures pictured pic pics image images",
     }.items()
     for form in forms.split()
 }  # fmt: skip

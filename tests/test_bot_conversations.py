@@ -86,6 +86,17 @@ async def test_when_after_what_did_putin_announce_is_september_21(fake_api, tmp_
     assert DECLINED not in when["text"]
 
 
+async def test_are_you_sure_shows_the_last_answer_again_and_the_chat_goes_on_from_it(
+    fake_api, tmp_path, alice, chat
+):
+    async with running_bot(fake_api, tmp_path):
+        first = await ask(fake_api, chat, alice, "what did putin announce?")
+        sure = await ask(fake_api, chat, alice, "are you sure?")
+        before = await ask(fake_api, chat, alice, "what happened before that?")
+    assert sure["text"] == first["text"], "the same passage and citation"
+    assert "2,316 square miles" in before["text"], "the paragraph before the announcement's"
+
+
 async def test_the_index_gets_every_earlier_turn_with_the_quoted_passage_and_its_place(
     fake_api, tmp_path, alice, chat, histories
 ):
@@ -173,6 +184,15 @@ async def test_a_member_follows_up_another_members_answer_without_replying(
         mention = await ask(fake_api, group, ann, f"@ArticleQABot {CALLING}")
     assert "hotline" in follow_up["text"], "Bob's question continues Ann's"
     assert "Putin" in mention["text"] and "hotline" not in mention["text"], "a mention continues the latest"
+
+
+async def test_a_members_own_question_is_not_declined_for_following_another(fake_api, tmp_path, members):
+    ann, bob, _ = members
+    group = fake_api.group_chat("News club")
+    async with running_bot(fake_api, tmp_path):
+        await ask(fake_api, group, ann, "/ask how many soldiers were called up?")
+        reservists = await ask(fake_api, group, bob, f"/ask {RESERVISTS}")
+    assert "300,000 reservists" in reservists["text"] and DECLINED not in reservists["text"]
 
 
 async def test_the_issues_group_conversation(fake_api, tmp_path, members):

@@ -61,6 +61,7 @@ RANKED = [
     ("hotline to surrender", "hotline set up by Ukraine"),
     ("what did Zelensky say about referendums?", "No sham referenda"),  # an irregular plural
     ("what happened on the 21st of Sept.?", "on September 21"),  # an ordinal, a month's short name
+    ("where was the photo taken?", "Petropavl, Kazakhstan"),  # the caption, credited to Getty Images
 ]
 
 

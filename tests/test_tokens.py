@@ -49,6 +49,8 @@ def test_terms(text, expected):
         ("crises", "crisis"),
         ("wives", "wife"),
         ("September 21st", "Sept. 21"),
+        ("photo", "images"),  # a news photo is credited as one: "Vadim Blazhevich/Getty Images"
+        ("picture", "photograph"),
         ("café", "cafe"),
         ("Temür", "Temur"),
         ("CAFÉ", "café"),
