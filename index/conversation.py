@@ -56,13 +56,23 @@ _GOES_ON_FROM = re.compile(
     r"why|how|which|did|does|do|is|are|was|were|can|could|will|would|has|have|had)\b)",
     re.IGNORECASE,
 )
-# A follow-up that only asks to go on: "and?", "go on", "continue", "more please", "and then?".
-# Its words are not looked for ("continue" is not about continuing), and what was said is not
-# shown again.
+# A follow-up that only asks to go on: "and?", "go on", "continue", "more please", "and then?",
+# or to hear more of it: "explain", "how so?", "like what?". Its words are not looked for
+# ("continue" is not about continuing, nor "explain" about explaining), and what was said is
+# not shown again.
 _GO_ON = re.compile(
-    r"^\W*(?:(?:and|so|ok|okay|alright|please)\W+)*"
+    r"^\W*(?:(?:and|so|ok|okay|alright|please|but)\W+)*"
     r"(?:go on|continue|keep going|carry on|go ahead|proceed|(?:(?:tell|show|give) me )?more|next|"
-    r"what(?:'?s| is)? next|(?:and )?then(?: what)?|(?:and )?after that|and)(?:\W+please)?\W*$",
+    r"what(?:'?s| is)? next|(?:and )?then(?: what)?|(?:and )?after that|and"
+    r"|(?:(?:tell|show|give) me )?(?:more )?details|(?:please )?(?:explain|elaborate)(?: (?:that|this|it))?"
+    r"|how so|in what way|like what|for (?:example|instance)|such as)(?:\W+please)?\W*$",
+    re.IGNORECASE,
+)
+# "What does that mean?", "what do you mean?": what was just said, read again (in QuAC the
+# answer is mostly the same passage), not what comes next.
+_MEANS = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|but|sorry)\W+)*(?:what do (?:you|u) mean(?: by (?:that|this|it))?"
+    r"|what does (?:that|this|it) mean|meaning|what(?:'s| is) that)\W*$",
     re.IGNORECASE,
 )
 # "Who said that?", "says who?": who the last answer quotes or follows, which the article names
@@ -125,7 +135,9 @@ _SUMMARY = re.compile(
     r"|\bwhat(?:'s|’s| is| was)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text|news)"
     r"(?:\s+(?:all|really|mainly|mostly))?\s+about\b"
     # A word alone, at any point of a chat: "source?", "link?" ask where what was quoted comes from.
-    r"|^\W*(?:the\s+)?(?:source|link|url|author|byline)(?:\s+please)?\W*$",
+    r"|^\W*(?:the\s+)?(?:source|link|url|author|byline)(?:\s+please)?\W*$"
+    # The news itself: "what's the latest?".
+    r"|^\W*what(?:'s|’s| is)\s+the\s+(?:latest|news)(?:\s+news)?\W*$",
     re.IGNORECASE,
 )
 _IT = r"(?:it|this|that)\b"
@@ -146,6 +158,9 @@ _BARE = (
     r"|^\W*what(?:'s|’s| is)\s+it\s+about\W*$"
     r"|\bwho(?:'s|’s| is| was)\s+the\s+(?:author|writer|reporter|journalist)\W*$"
     r"|\bwhat(?:'s|’s| is| was)\s+the\s+(?:source|link|url)\W*$"
+    # …and so is the news at first: "what happened?", "what's new?", "when was this?".
+    r"|^\W*what(?:'s|’s| is)?\s+(?:happened|happening|going on|new)\W*$"
+    r"|^\W*when\s+(?:was|is)\s+(?:this|it)\W*$"
 )
 _ABOUT_IT = re.compile(_METADATA.format(ref=f"(?:{_THE_ARTICLE}|{_IT})") + _BARE, re.IGNORECASE)
 
@@ -197,15 +212,21 @@ def asks_what_came_before(question: str) -> bool:
     return _BEFORE.search(question) is not None
 
 
+def asks_what_it_means(question: str) -> bool:
+    """Whether the question asks what the last answer means: "what does that mean?"."""
+    return _MEANS.search(question) is not None
+
+
+def moves_on(question: str) -> bool:
+    """Whether the question asks only to go on or back from the last answer: a later question
+    leaning on it borrows nothing from before it, whose answer the conversation has left."""
+    return asks_to_go_on(question) or asks_what_came_before(question)
+
+
 def names_nothing(question: str) -> bool:
-    """Whether the question's words name nothing, as it asks only to go on, go back, or see the
-    last answer again: a later question leaning on it borrows from the one before."""
-    return (
-        asks_to_go_on(question)
-        or asks_what_came_before(question)
-        or asks_again(question)
-        or asks_who_said(question)
-    )
+    """Whether the question's words name nothing though it stays where the last answer is ("are
+    you sure?", "who said that?"): a later question leaning on it borrows from the one before."""
+    return asks_again(question) or asks_who_said(question) or asks_what_it_means(question)
 
 
 def locate(turn: Turn, articles: Sequence[Article]) -> Anchor | None:

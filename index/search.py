@@ -23,10 +23,12 @@ from .conversation import (
     asks_for_more,
     asks_to_go_on,
     asks_what_came_before,
+    asks_what_it_means,
     asks_who_said,
     closeness,
     continues_turn,
     locate,
+    moves_on,
     names_nothing,
     refers_back,
 )
@@ -290,8 +292,14 @@ class Index:
             it?") is answered with its summary, ``about`` set.
         """
         if history and asks_again(question):
-            # "Are you sure?", "where does it say that?": the last answer again, with its citation.
-            return self.search(history[-1].question, history[:-1], k)._replace(question=question)
+            # "Are you sure?", "where does it say that?": the last answer again, with its citation
+            # (the last turn that was not a doubt itself).
+            doubted = len(history)
+            while doubted and asks_again(history[doubted - 1].question):
+                doubted -= 1
+            if doubted:
+                last = history[doubted - 1]
+                return self.search(last.question, history[: doubted - 1], k)._replace(question=question)
         parsed = self._analyse(question)
         if history and parsed.answer_type is not None and OPEN_TERMS.issuperset(parsed.terms):
             # "When did that happen?" after an answer asks "when?" of it, not what happened next.
@@ -332,7 +340,8 @@ class Index:
             )
         back = asks_what_came_before(question)  # "and before that?": what was said just before
         go_on = back or asks_to_go_on(question)  # "and?", "continue": its words name nothing
-        if go_on:
+        stays = asks_what_it_means(question)  # "what does that mean?": nor do its words
+        if go_on or stays:
             own = []
         specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
         borrowed: list[str] = []
@@ -341,7 +350,9 @@ class Index:
             # From the last question that had words: "how big is that?" after "where?" after
             # "how much territory was retaken?" is still about the territory.
             for turn in reversed(history[-BORROW_BACK:]):
-                # "Are you sure?", "go on": their words name nothing to borrow.
+                if moves_on(turn.question):  # "go on" twice is not back to what came before the first
+                    break
+                # "Are you sure?", "who said that?": their words name nothing to borrow.
                 earlier = () if names_nothing(turn.question) else self._analyse(turn.question).terms
                 borrowed += [t for t in earlier if t not in parsed.terms and t not in OPEN_TERMS]
                 if earlier:
@@ -351,10 +362,10 @@ class Index:
         anchor = next((a for a in anchors if a is not None), None)
         # No earlier answer found in the library (every turn so far unanswered): go from the opening.
         place = self._place(anchor.article, anchor.start, anchor.end) if anchor else self._opening()
-        terms, own = ([], []) if parsed.bare or go_on else (list(parsed.terms), own)
+        terms, own = ([], []) if parsed.bare or go_on or stays else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
         # Going on shows what comes next; "why?" alone may be answered by what was just said.
-        goes_on = open_ and (bool(parsed.terms) or go_on)
+        goes_on = open_ and not stays and (bool(parsed.terms) or go_on)
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
         names = tuple(specific) if leans and continues_turn(question) and self._specific(specific) else ()
         alone = tuple(specific) if not leans and self._specific(specific) else ()
@@ -569,6 +580,8 @@ class Index:
             self._keep_to_the_article(scores, context, indices)
         if context.follow_up and context.place is not None and asks_who_said(question.text):
             _keep_first(scores, self._attributing(context.place, indices))
+        if context.follow_up and context.place is not None and asks_what_it_means(question.text):
+            _keep_first(scores, self._holding(context.place, indices))  # what was just said
         return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
     def _keep_to_the_article(self, scores: np.ndarray, context: Context, indices: list[int]) -> None:
@@ -588,14 +601,17 @@ class Index:
     def _attributing(self, place: Place, indices: list[int]) -> np.ndarray:
         """Whether each window holds the sentences of ``place`` or the one before them, and a word
         that attributes what they say: "who said that?" is answered by "…," Zelensky said."""
+        before = place._replace(first=place.first - 1)
+        attributes = [not ATTRIBUTION_TERMS.isdisjoint(self.window_terms(i)) for i in indices]
+        return self._holding(before, indices) & np.array(attributes, dtype=bool)
+
+    def _holding(self, place: Place, indices: list[int]) -> np.ndarray:
+        """Whether each window holds a sentence of ``place``."""
         chosen = np.zeros(len(indices), dtype=bool)
         for n, i in enumerate(indices):
             first, last = self._window_span(i)
             chosen[n] = (
-                self.passages[i].article == place.article
-                and first <= place.last
-                and place.first - 1 <= last
-                and not ATTRIBUTION_TERMS.isdisjoint(self.window_terms(i))
+                self.passages[i].article == place.article and first <= place.last and place.first <= last
             )
         return chosen
 

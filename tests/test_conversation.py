@@ -15,6 +15,7 @@ from index.conversation import (
     closeness,
     continues_turn,
     locate,
+    moves_on,
     names_nothing,
     refers_back,
 )
@@ -164,14 +165,51 @@ def test_a_question_may_ask_what_came_before(question: str, expected: bool) -> N
     [
         ("are you sure?", True),
         ("who said that?", True),
-        ("go on", True),
-        ("before that?", True),
+        ("what does that mean?", True),
+        ("go on", False),  # it moves on
         ("what did he say?", False),
         ("when?", False),
     ],
 )
 def test_a_question_may_name_nothing_a_later_one_could_borrow(question: str, expected: bool) -> None:
     assert names_nothing(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("go on", True),
+        ("before that?", True),
+        ("explain", True),
+        ("how so?", True),
+        ("like what?", True),
+        ("tell me more", True),
+        ("what does that mean?", False),  # it stays
+        ("explain the referendums", False),
+    ],
+)
+def test_a_question_may_move_on_from_the_last_answer(question: str, expected: bool) -> None:
+    assert moves_on(question) is expected
+
+
+def test_go_on_twice_goes_further(seed_index) -> None:
+    # The second "go on" borrowed the first question's words, which pulled it back to its answer.
+    _, turn = answered(seed_index, "what did putin announce?")
+    history = [turn]
+    for _ in range(2):
+        _, turn = answered(seed_index, "go on", history)
+        assert turn.start >= history[-1].end
+        history.append(turn)
+    assert "replace the dead" in history[-1].answer
+
+
+def test_explain_goes_on_and_what_does_that_mean_stays(seed_index) -> None:
+    _, turn = answered(seed_index, "what did putin announce?")
+    explain = seed_index.search("explain", [turn])
+    assert explain.hits[0].passage.text.startswith("The order was met with protests")  # not ¶8's "explain"
+    _, on = answered(seed_index, "how so?", [turn])
+    means = seed_index.search("what does that mean?", [turn, on])
+    assert "The order was met with protests" in means.hits[0].passage.text  # what was just said
 
 
 def test_when_after_who_said_that_does_not_look_for_saying(seed_index) -> None:
@@ -238,6 +276,10 @@ def test_a_question_may_ask_who_said_what_was_quoted(question: str, expected: bo
         ("what is it about?", True, False),
         ("who is the author?", True, False),
         ("what's the source?", True, False),
+        ("what happened?", True, False),  # later: what happened then
+        ("what's going on?", True, False),
+        ("when was this?", True, False),
+        ("what's the latest?", True, True),
         # about what the article says, not about the article
         ("who wrote the song?", False, False),
         ("what was the date?", False, False),
@@ -245,6 +287,8 @@ def test_a_question_may_ask_who_said_what_was_quoted(question: str, expected: bo
         ("source of the river?", False, False),
         ("link between them?", False, False),
         ("what are the Kremlin's sources?", False, False),
+        ("what happened in Kherson?", False, False),
+        ("when was this built?", False, False),
         ("What did Lindzen criticize about the Summary for Policymakers?", False, False),
         ("Are there any other interesting aspects about this article?", False, False),
         ("Who published its blueprint in 1995?", False, False),
@@ -341,6 +385,14 @@ def test_a_doubt_is_answered_with_the_last_answer_again(seed_index, doubt: str) 
     _, again = answered(seed_index, doubt, [turn])
     after = seed_index.search("what happened next?", [turn, again])
     assert after.hits[0].passage.text.startswith("The order was met with protests")
+
+
+def test_doubts_upon_doubts_show_the_answer_doubted(seed_index) -> None:
+    last, turn = answered(seed_index, "what did putin announce?")
+    doubts = [Turn("really?", turn.answer, turn.article_id, turn.start, turn.end)] * 5_000
+    answer = seed_index.search("are you sure?", [turn, *doubts])
+    assert answer.hits[0].passage == last.hits[0].passage
+    assert seed_index.search("are you sure?", doubts).declined  # nothing asked but doubts
 
 
 def test_a_doubt_about_a_declined_answer_is_declined_again(seed_index) -> None:
