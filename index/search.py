@@ -121,6 +121,7 @@ POSITION_WEIGHT = 0.3
 LEAD_WEIGHT = 0.05
 VAGUE_LEAD_WEIGHT = 0.3
 SPECIFIC_IDF = 2.0
+ARTICLE_TERMS_KEPT = 32  # articles whose terms are kept at hand (Index.article_terms)
 NEAR_BEFORE = 1
 NEAR_AFTER = 5
 BORROW_BACK = 3  # how many turns back a question may lean past questions with no words ("where?")
@@ -157,6 +158,7 @@ class Context(NamedTuple):
     names: tuple[str, ...] = ()  # what an elliptical follow-up names ("and Kherson?"): its answer holds it
     alone: tuple[str, ...] = ()  # what a follow-up standing alone names ("how many reservists?")
     back: bool = False  # it asks what came just before the last answer ("and before that?")
+    elsewhere: bool = False  # standing alone, it names what the last answer's article lacks
 
 
 class Hit:
@@ -268,8 +270,19 @@ class Index:
         self._kin = lru_cache(maxsize=TERMS_CACHED)(self._kin)  # type: ignore[method-assign]
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
         self._paragraphs_of: dict[Article, range] = {}  # an article → its paragraphs' positions
+        self._article_terms: dict[Article, frozenset[str]] = {}
         for i, (a, _) in enumerate(self.paragraphs):
             self._paragraphs_of[a] = range(self._paragraphs_of.get(a, range(i, i)).start, i + 1)
+
+    def article_terms(self, article: Article) -> frozenset[str]:
+        """The terms of an article of the library (worked out when first asked for)."""
+        if (terms := self._article_terms.get(article)) is None:
+            paragraphs = self._paragraphs_of.get(article, range(0))
+            terms = frozenset(t for p in paragraphs for sentence in self.sentence_terms[p] for t in sentence)
+            if len(self._article_terms) >= ARTICLE_TERMS_KEPT:  # a big library's conversations roam
+                del self._article_terms[next(iter(self._article_terms))]
+            self._article_terms[article] = terms
+        return terms
 
     def window_terms(self, window: int) -> list[str]:
         """The terms of a window (a passage of ``passages``), from its sentences'."""
@@ -367,8 +380,16 @@ class Index:
         # Going on shows what comes next; "why?" alone may be answered by what was just said.
         goes_on = open_ and not stays and (bool(parsed.terms) or go_on)
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
-        names = tuple(specific) if leans and continues_turn(question) and self._specific(specific) else ()
-        alone = tuple(specific) if not leans and self._specific(specific) else ()
+        # Words the last answer's article lacks name something another article has: "what did NASA
+        # announce?" after Putin's announcement, "and Zelensky?" after the NASA chief's words.
+        foreign = (
+            anchor is not None
+            and place is not None
+            and not set(specific) <= self.article_terms(place.article)
+        )
+        named = foreign or self._specific(specific)
+        names = tuple(specific) if leans and continues_turn(question) and named else ()
+        alone = tuple(specific) if not leans and named else ()
         return Context(
             terms,
             own,
@@ -384,6 +405,7 @@ class Index:
             names,
             alone,
             back,
+            elsewhere=bool(alone) and foreign,
         )
 
     def _specific(self, terms: list[str]) -> bool:
@@ -560,13 +582,13 @@ class Index:
         # may: "what did he do then?" is answered by what comes next more often than by words.
         if context.follow_up:
             self._keep_words_first(scores, terms + context.borrowed, indices)
-        if context.place is not None:
+        if context.place is not None and not context.elsewhere:
             scale = max(float(scores.max()), 1.0)
             closeness = self._closeness(context.place, indices, context.goes_on, context.back)
             scores += context.weight * scale * closeness
         if not context.follow_up:
             self._keep_words_first(scores, terms, indices)
-        if words_first:
+        if words_first or context.elsewhere:
             self._keep_words_first(scores, list(context.alone), indices)
         if context.names:
             # "And Kherson?" asks the last question about Kherson: the borrowed words and the

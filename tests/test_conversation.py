@@ -20,6 +20,7 @@ from index.conversation import (
     refers_back,
 )
 from index.reader import parse_text
+from index.search import ARTICLE_TERMS_KEPT
 
 # A made-up story told in order, one event per paragraph, so "what happened next?" has one
 # right answer.
@@ -641,3 +642,24 @@ def test_an_answer_stands_at_its_sentence_with_the_highlights(seed_index) -> Non
     assert "300,000 reservists" in hit.focus.text and hit.focus.text in hit.passage.text
     opening = seed_index.search("what happened?").hits[0]  # nothing to highlight: the whole passage
     assert opening.focus == opening.passage
+
+
+def test_a_follow_up_naming_what_only_another_article_has_goes_there() -> None:
+    index = Index([default_article(), ROCKET])
+    _, turn = answered(index, "what did putin announce?")
+    # "Announce" is in the announcement's passage, right where the conversation stands; "NASA"
+    # is only in the other article.
+    answer = index.search("what did NASA announce?", [turn])
+    assert answer.hits[0].passage.article == ROCKET and not answer.declined
+    _, turn = answered(index, "when is the next launch?")
+    assert turn.article_id == ROCKET.id
+    back = index.search("and Zelensky?", [turn])
+    assert "Zelensky" in back.hits[0].passage.text
+
+
+def test_an_article_s_terms_are_kept_for_a_few_articles_only() -> None:
+    articles = [parse_text(f"Report {n}\n\nThe council number {n} met on Monday.") for n in range(40)]
+    index = Index(articles)
+    for article in articles:
+        assert "council" in index.article_terms(article)
+    assert len(index._article_terms) <= ARTICLE_TERMS_KEPT
