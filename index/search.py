@@ -403,8 +403,8 @@ class Index:
             goes_on,
             leans,
             names,
-            alone,
-            back,
+            alone=alone,
+            back=back,
             elsewhere=bool(alone) and foreign,
         )
 
@@ -674,7 +674,7 @@ class Index:
     def _near(self, place: Place, backwards: bool = False) -> list[int]:
         """The windows of ``place``'s article from NEAR_BEFORE sentences before it to NEAR_AFTER
         after; ``backwards``, those ending from NEAR_AFTER sentences before it to inside it."""
-        if backwards:  # a window is a few sentences: those starting a little further back may reach
+        if backwards:  # a window runs over a few sentences, so look for starts further back
             low, high = place.first - 2 * NEAR_AFTER, place.first - 1
         else:
             low, high = place.first - NEAR_BEFORE, place.last + NEAR_AFTER
