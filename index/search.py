@@ -382,8 +382,12 @@ class Index:
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
         # Words the last answer's article lacks name something another article has: "what did NASA
         # announce?" after Putin's announcement, "and Zelensky?" after the NASA chief's words.
+        # (With one article, or nothing specific, there is nothing foreign: the article's terms,
+        # a pass over all its tokens, are not worked out for it.)
         foreign = (
-            anchor is not None
+            len(self.articles) > 1
+            and bool(specific)
+            and anchor is not None
             and place is not None
             and not set(specific) <= self.article_terms(place.article)
         )
