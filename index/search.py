@@ -159,6 +159,7 @@ class Context(NamedTuple):
     alone: tuple[str, ...] = ()  # what a follow-up standing alone names ("how many reservists?")
     back: bool = False  # it asks what came just before the last answer ("and before that?")
     elsewhere: bool = False  # standing alone, it names what the last answer's article lacks
+    of_answer: bool = False  # standing alone, it names only what the last answer says ("for which ministry?")
 
 
 class Hit:
@@ -394,6 +395,9 @@ class Index:
         named = foreign or self._specific(specific)
         names = tuple(specific) if leans and continues_turn(question) and named else ()
         alone = tuple(specific) if not leans and named else ()
+        # "For which ministry?" after "…spokesman for the Ukrainian Defense Ministry's…": all it
+        # names is in the last answer, so it asks about that answer, not the next ministry along.
+        of_answer = bool(alone) and not besides and anchor is not None and set(alone) <= self._terms_of(place)
         return Context(
             terms,
             own,
@@ -410,6 +414,7 @@ class Index:
             alone=alone,
             back=back,
             elsewhere=bool(alone) and foreign,
+            of_answer=of_answer,
         )
 
     def _specific(self, terms: list[str]) -> bool:
@@ -441,6 +446,29 @@ class Index:
         number = self._paragraph_at[passage.article, passage.paragraph]
         first = int(self._first_sentence[number])
         return first <= place.first < first + len(self.paragraphs[number][1].sentences)
+
+    def _by_answer(self, place: Place | None, passage: Passage) -> bool:
+        """Whether ``passage`` holds a sentence from NEAR_BEFORE before ``place`` to NEAR_AFTER
+        after it: where what a bare "when?" asks of that answer is told."""
+        if place is None or place.article != passage.article:
+            return False
+        first, last = self._sentence_span(passage)
+        return first <= place.last + NEAR_AFTER and place.first - NEAR_BEFORE <= last
+
+    def _sentence_span(self, passage: Passage) -> tuple[int, int]:
+        """The passage's first and last sentences, counted through the library."""
+        first = int(self._first_sentence[self._paragraph_at[passage.article, passage.paragraph]])
+        return first + passage.first_sentence - 1, first + passage.last_sentence - 1
+
+    def _terms_of(self, place: Place | None) -> set[str]:
+        """The terms of ``place``'s sentences."""
+        said = self._said(place)
+        return {
+            t
+            for paragraph, numbers in said.items()
+            for n in numbers
+            for t in self.sentence_terms[paragraph][n]
+        }
 
     def _said(self, place: Place | None) -> dict[int, set[int]]:
         """``place``'s sentences as paragraph → its sentences, 0-based."""
@@ -600,13 +628,24 @@ class Index:
             self._keep_words_first(scores, list(context.names), indices)
         if question.bare and context.follow_up:
             # "When?", "how many?" after an answer ask for nothing but a date or a number: a
-            # window with one beside the words they lean on comes first.
-            _keep_first(scores, np.array(typed, dtype=bool))
+            # window with one beside the words they lean on comes first, and of those one by
+            # the answer; if none is by it, one by it with a date anywhere. "When?" after
+            # "Zelensky says that Russians… are increasingly opting to flee" is the next
+            # sentence's speech "on Monday", not Yusov's "said last week" paragraphs on.
+            chosen = np.array(typed, dtype=bool)
+            by_answer = np.array([self._by_answer(context.place, self.passages[i]) for i in indices])
+            if pattern is not None and not (chosen & by_answer).any():
+                chosen |= by_answer & np.array([mentions(pattern, self._quote(i).text) for i in indices])
+            if (chosen & by_answer).any():
+                chosen &= by_answer
+            _keep_first(scores, chosen)
         if context.leans and context.place is not None:
             self._keep_to_the_article(scores, context, indices)
         if context.follow_up and context.place is not None and asks_who_said(question.text):
             _keep_first(scores, self._attributing(context.place, indices))
-        if context.follow_up and context.place is not None and asks_what_it_means(question.text):
+        if context.of_answer or (
+            context.follow_up and context.place is not None and asks_what_it_means(question.text)
+        ):
             _keep_first(scores, self._holding(context.place, indices))  # what was just said
         return sorted(zip(indices, scores.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
@@ -726,8 +765,7 @@ class Index:
 
     def _window_span(self, window: int) -> tuple[int, int]:
         """The window's first and last sentences, counted through the library."""
-        first = int(self._window_first[window])
-        return first, first + self.passages[window].last_sentence - self.passages[window].first_sentence
+        return self._sentence_span(self.passages[window])
 
     def _evidence(self, query: list[str], indices: list[int]) -> np.ndarray:
         """BM25 of each window plus the weighted BM25 of its paragraph and of its quote."""
@@ -826,9 +864,14 @@ class Index:
         lacks = LACKS_ANSWER_TYPE if pattern is not None and not mentions(pattern, top.text) else 1.0
         if context.open and context.place is not None:
             return OPEN_CONFIDENCE * lacks
-        # "When?" after an answer asks what that answer talks about: a passage of its paragraph
-        # holding a date is not declined, whether or not it repeats the words leant on.
-        at_answer = question.bare and context.leans and self._in_paragraph_of(context.place, top)
+        # "When?" after an answer asks what that answer talks about: a passage of its paragraph,
+        # or just after it, holding a date is not declined, whether or not it repeats the words
+        # leant on.
+        at_answer = (
+            question.bare
+            and context.leans
+            and (self._in_paragraph_of(context.place, top) or self._by_answer(context.place, top))
+        )
         floor = DECLINE_FOLLOW_UP_BELOW if at_answer and lacks == 1.0 else 0.0
         shares = dict.fromkeys(context.own, 1.0)
         if not context.besides:
