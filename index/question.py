@@ -24,19 +24,21 @@ class AnswerType(Enum):
 _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow (many|much|long|far|old|often|big|large|high|tall|fast|deep|wide)\b", re.I),
      AnswerType.NUMBER),
-    (re.compile(r"\b(what|which) (percentage|percent|proportion|share|number|amount|size)\b( of)?", re.I),
-     AnswerType.NUMBER),
+    (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)? (percentage|percent|proportion|share|"
+                r"number|amount|size)\b( of)?", re.I), AnswerType.NUMBER),
     (re.compile(r"\b(when|what time|(in |on )?(what|which) (year|years|date|day|month|decade|century))\b",
                 re.I), AnswerType.DATE),
-    (re.compile(r"\b(who|whom|whose)\b", re.I), AnswerType.PERSON),
-    (re.compile(r"\b(where|(in |from |to )?(what|which) (country|city|state|place|region|town|province|"
-                r"continent|location))\b", re.I), AnswerType.PLACE),
+    (re.compile(r"\b(who|whom|whose|whos)\b", re.I), AnswerType.PERSON),
+    (re.compile(r"\b(where|wheres|(in |from |to )?(what|which) (country|city|state|place|region|town|"
+                r"province|continent|location))\b", re.I), AnswerType.PLACE),
 ]  # fmt: skip
 
 
 # Any question word: the first one says what the question asks ("What team did the player who
 # …" asks for a team, not a person).
-_WH_WORD = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_WH_WORD = re.compile(
+    r"\b(what|which|who|whom|whose|when|where|why|how|whats|whos|wheres|whens|hows|whys)\b", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,11 @@ ENGLISH_STOPWORDS = frozenset(
     doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't
     needn needn't shan shan't shouldn shouldn't wasn wasn't weren weren't won't wouldn
     wouldn't""".split()
+) | frozenset(
+    # …and the contractions a chat types without their apostrophe ("whats the number of …").
+    """whats whos wheres whens hows whys thats theres heres hes shes theyre youre theyve youve
+    im ive dont doesnt didnt isnt wasnt arent werent cant couldnt wouldnt shouldnt hasnt
+    havent hadnt""".split()
 )
 
 # English irregular verb forms and plurals, which no suffix-stripping stemmer joins to their base

@@ -62,6 +62,11 @@ RANKED = [
     ("what did Zelensky say about referendums?", "No sham referenda"),  # an irregular plural
     ("what happened on the 21st of Sept.?", "on September 21"),  # an ordinal, a month's short name
     ("where was the photo taken?", "Petropavl, Kazakhstan"),  # the caption, credited to Getty Images
+    # Chat spelling: "whats" is "what's", and "the number of" asks for a number, as "how many" does
+    # (the caption's "identification number" is no answer).
+    ("whats the number of reservists", "calling up 300,000 reservists"),
+    ("what's the number of reservists?", "calling up 300,000 reservists"),
+    ("whos yusov", "Andriy Yusov, spokesman"),
 ]
 
 

@@ -110,6 +110,7 @@ def test_language_without_stemmer_keeps_lower_cased_words():
 
 def test_stop_words_are_english_only():
     assert tokenize("the", "en") == []
+    assert tokenize("whats", "en") == tokenize("what's", "en") == []  # typed without the apostrophe
     assert tokenize("die Katze", "de") == tokenize("die", "de") + tokenize("Katze", "de")
 
 
