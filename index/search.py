@@ -160,6 +160,7 @@ class Context(NamedTuple):
     back: bool = False  # it asks what came just before the last answer ("and before that?")
     elsewhere: bool = False  # standing alone, it names what the last answer's article lacks
     of_answer: bool = False  # standing alone, it names only what the last answer says ("for which ministry?")
+    said_by: Place | None = None  # "who said that?": the sentence attributing the last answer
 
 
 class Hit:
@@ -415,6 +416,7 @@ class Index:
             back=back,
             elsewhere=bool(alone) and foreign,
             of_answer=of_answer,
+            said_by=self._attribution(place) if place is not None and asks_who_said(question) else None,
         )
 
     def _specific(self, terms: list[str]) -> bool:
@@ -641,8 +643,8 @@ class Index:
             _keep_first(scores, chosen)
         if context.leans and context.place is not None:
             self._keep_to_the_article(scores, context, indices)
-        if context.follow_up and context.place is not None and asks_who_said(question.text):
-            _keep_first(scores, self._attributing(context.place, indices))
+        if context.said_by is not None:
+            _keep_first(scores, self._holding(context.said_by, indices))
         if context.of_answer or (
             context.follow_up and context.place is not None and asks_what_it_means(question.text)
         ):
@@ -663,22 +665,25 @@ class Index:
         if chosen.any():
             scores[elsewhere] = np.minimum(scores[elsewhere], scores[chosen].min() - 1e-6)
 
-    def _attributing(self, place: Place, indices: list[int]) -> np.ndarray:
-        """Whether each window holds the sentences of ``place`` or the one before them, and a word
-        that attributes what they say: "who said that?" is answered by "…," Zelensky said."""
-        before = place._replace(first=place.first - 1)
-        attributes = [not ATTRIBUTION_TERMS.isdisjoint(self.window_terms(i)) for i in indices]
-        return self._holding(before, indices) & np.array(attributes, dtype=bool)
+    def _attribution(self, place: Place) -> Place | None:
+        """The sentence that attributes what ``place`` says: one of its own with a word that
+        attributes ("said", "according"), else the one just before or after it. "Who said
+        that?" is answered by "…, according to PowerOutage.us" or "…," Zelensky said — not by
+        another paragraph's "said" beside it."""
+        for n in [*range(place.first, place.last + 1), place.first - 1, place.last + 1]:
+            sentence = place._replace(first=n, last=n)
+            if not ATTRIBUTION_TERMS.isdisjoint(self._terms_of(sentence)):
+                return sentence
+        return None
 
     def _holding(self, place: Place, indices: list[int]) -> np.ndarray:
         """Whether each window holds a sentence of ``place``."""
-        chosen = np.zeros(len(indices), dtype=bool)
-        for n, i in enumerate(indices):
-            first, last = self._window_span(i)
-            chosen[n] = (
-                self.passages[i].article == place.article and first <= place.last and place.first <= last
-            )
-        return chosen
+        return np.array([self._holds(self.passages[i], place) for i in indices], dtype=bool)
+
+    def _holds(self, passage: Passage, place: Place) -> bool:
+        """Whether ``passage`` holds a sentence of ``place``."""
+        first, last = self._sentence_span(passage)
+        return passage.article == place.article and first <= place.last and place.first <= last
 
     def _answers_type(self, pattern: re.Pattern[str], window: int, terms: list[str]) -> bool:
         """Whether a sentence of the window holding one of ``terms`` (any, for none) mentions
@@ -872,7 +877,9 @@ class Index:
             and context.leans
             and (self._in_paragraph_of(context.place, top) or self._by_answer(context.place, top))
         )
-        floor = DECLINE_FOLLOW_UP_BELOW if at_answer and lacks == 1.0 else 0.0
+        # "Who said that?" is as sure of a passage holding what attributes the last answer.
+        attributed = context.said_by is not None and self._holds(top, context.said_by)
+        floor = DECLINE_FOLLOW_UP_BELOW if (at_answer and lacks == 1.0) or attributed else 0.0
         shares = dict.fromkeys(context.own, 1.0)
         if not context.besides:
             shares.update({t: BORROWED_WEIGHT for t in context.borrowed if t not in shares})

@@ -46,11 +46,12 @@ CAREER = parse_text(
 )
 
 
-# A made-up report whose second paragraph says "said" more often than the first, which states
-# what the council said.
+# A made-up report whose third paragraph says "said" more often than the first, which states
+# what the council said; the second is attributed without "said", after the first's "said".
 BRIDGE = parse_text(
     "Harbour Bridge to Close for Repairs\n\n"
     "The harbour bridge will close for six weeks of repairs from March, the city council said on Tuesday.\n\n"
+    "About 40,000 drivers cross the bridge each day, according to the transport department.\n\n"
     'The mayor said the closure was overdue. "We said years ago that the bridge needed work," she said, '
     '"and we said it again last spring."\n\n'
     "Ferries will run every ten minutes while the bridge is closed."
@@ -360,13 +361,22 @@ def test_a_follow_up_is_answered_about_what_it_names(
     assert not answer.declined
 
 
+@pytest.mark.parametrize(
+    ("asked", "answered_with", "source"),
+    [
+        ("when will the bridge close?", "from March", "the city council said"),
+        ("how many drivers cross the bridge?", "40,000 drivers", "according to the transport department"),
+    ],
+)
 @pytest.mark.parametrize("follow_up", ["who said that?", "says who?", "according to whom?"])
-def test_who_said_that_is_answered_where_the_last_answer_stands(follow_up: str) -> None:
+def test_who_said_that_is_answered_where_the_last_answer_stands(
+    asked, answered_with, source, follow_up
+) -> None:
     bridge = Index([BRIDGE])
-    _, turn = answered(bridge, "when will the bridge close?")
-    assert "from March" in turn.answer
+    _, turn = answered(bridge, asked)
+    assert answered_with in turn.answer
     answer = bridge.search(follow_up, [turn])
-    assert "the city council said" in answer.hits[0].passage.text
+    assert source in answer.hits[0].passage.text
     assert not answer.declined
 
 
