@@ -22,7 +22,8 @@ class AnswerType(Enum):
 # question is tokenized: "many" or "year" rarely appears next to the answer, and matching it
 # elsewhere pulls in wrong passages.
 _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
-    (re.compile(r"\bhow (many|much|long|far|old|often|big|large|high|tall|fast|deep|wide)\b", re.I),
+    (re.compile(r"\bhow (many|much|long|far|old|often|big|large|high|tall|fast|deep|wide|strong|powerful|"
+                r"heavy|hot|cold|warm|thick|expensive|costly|deadly|severe|bad)\b", re.I),
      AnswerType.NUMBER),
     (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)? (percentage|percent|proportion|share|"
                 r"number|amount|size)\b( of)?", re.I), AnswerType.NUMBER),

@@ -380,7 +380,8 @@ class Index:
         terms, own = ([], []) if parsed.bare or go_on or stays else (list(parsed.terms), own)
         open_ = not own and not (parsed.bare and borrowed)
         # Going on shows what comes next; "why?" alone may be answered by what was just said.
-        goes_on = open_ and not stays and (bool(parsed.terms) or go_on)
+        # ("How strong was it?" asks about what was said: it is shown again.)
+        goes_on = open_ and not stays and not parsed.bare and (bool(parsed.terms) or go_on)
         leans = leans and anchor is not None  # not on the opening, which only stands in for one
         # Words the last answer's article lacks name something another article has: "what did NASA
         # announce?" after Putin's announcement, "and Zelensky?" after the NASA chief's words.
@@ -631,15 +632,19 @@ class Index:
         if question.bare and context.follow_up:
             # "When?", "how many?" after an answer ask for nothing but a date or a number: a
             # window with one beside the words they lean on comes first, and of those one by
-            # the answer; if none is by it, one by it with a date anywhere. "When?" after
-            # "Zelensky says that Russians… are increasingly opting to flee" is the next
-            # sentence's speech "on Monday", not Yusov's "said last week" paragraphs on.
+            # the answer, and of those one holding it; if none is by it, one by it with a date
+            # anywhere. "When?" after "Zelensky says that Russians… are increasingly opting to
+            # flee" is the next sentence's speech "on Monday", not Yusov's "said last week"
+            # paragraphs on; "how strong was it?" after "Ian made landfall… as a Category 4
+            # storm" is that, not the next sentence's "2.5 million homes".
             chosen = np.array(typed, dtype=bool)
-            by_answer = np.array([self._by_answer(context.place, self.passages[i]) for i in indices])
-            if pattern is not None and not (chosen & by_answer).any():
-                chosen |= by_answer & np.array([mentions(pattern, self._quote(i).text) for i in indices])
-            if (chosen & by_answer).any():
-                chosen &= by_answer
+            if context.place is not None:
+                by_answer = np.array([self._by_answer(context.place, self.passages[i]) for i in indices])
+                if pattern is not None and not (chosen & by_answer).any():
+                    chosen |= by_answer & np.array([mentions(pattern, self._quote(i).text) for i in indices])
+                for nearer in (by_answer, self._holding(context.place, indices)):
+                    if (chosen & nearer).any():
+                        chosen &= nearer
             _keep_first(scores, chosen)
         if context.leans and context.place is not None:
             self._keep_to_the_article(scores, context, indices)

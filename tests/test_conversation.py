@@ -63,6 +63,15 @@ def seed_index() -> Index:
     return Index([default_article()])
 
 
+# A made-up news report whose every paragraph has a number.
+STORM = parse_text(
+    "Storm Leaves Thousands Without Power\n\n"
+    "The storm reached the coast on Wednesday as a Category 3 hurricane with winds of 120 mph.\n\n"
+    "More than 200,000 homes lost power by Thursday morning, the utility said.\n\n"
+    "Insurers said the damage could exceed $4 billion."
+)
+
+
 @pytest.fixture(scope="module")
 def expedition() -> Index:
     return Index([EXPEDITION])
@@ -535,6 +544,16 @@ def test_a_bare_when_is_answered_by_a_date_at_the_last_answer(
     answer = seed_index.search("when?", [Turn(asked, article.text[start:end], article.id, start, end)])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # though it lacks the words leant on
+
+
+@pytest.mark.parametrize("follow_up", ["how strong was it?", "how strong?", "how powerful was the storm?"])
+def test_a_bare_how_much_is_answered_by_the_number_the_last_answer_holds(follow_up: str) -> None:
+    # Not the next paragraph's "200,000 homes", which comes right after it.
+    storm = Index([STORM])
+    _, turn = answered(storm, "what happened?")  # the summary, from the first sentence
+    answer = storm.search(follow_up, [turn])
+    assert "Category 3 hurricane with winds of 120 mph" in answer.hits[0].passage.text
+    assert not answer.declined
 
 
 def test_who_took_the_photo_is_answered_by_its_credit(seed_index) -> None:
