@@ -48,6 +48,8 @@ def test_terms(text, expected):
         ("referenda", "referendums"),
         ("crises", "crisis"),
         ("wives", "wife"),
+        ("costliest", "cost"),  # a superlative in "-iest" is its adjective, which stems to its noun
+        ("deadliest", "deadly"),
         ("September 21st", "Sept. 21"),
         ("photo", "images"),  # a news photo is credited as one: "Vadim Blazhevich/Getty Images"
         ("picture", "photograph"),
@@ -106,6 +108,10 @@ def test_stemming_follows_the_language(one, other, language):
 
 def test_language_without_stemmer_keeps_lower_cased_words():
     assert tokenize("Київ Україна", "uk") == ["київ", "україна"]
+
+
+def test_a_word_ending_in_iest_that_is_no_superlative_keeps_it():
+    assert tokenize("priest") == ["priest"]
 
 
 def test_stop_words_are_english_only():
