@@ -367,8 +367,10 @@ class Index:
             for turn in reversed(history[-BORROW_BACK:]):
                 if moves_on(turn.question):  # "go on" twice is not back to what came before the first
                     break
-                # "Are you sure?", "who said that?": their words name nothing to borrow.
-                earlier = () if names_nothing(turn.question) else self._analyse(turn.question).terms
+                # "Are you sure?", "who said that?", a bare "how many?": their words name nothing
+                # to borrow.
+                asked = self._analyse(turn.question)
+                earlier = () if names_nothing(turn.question) or asked.bare else asked.terms
                 borrowed += [t for t in earlier if t not in parsed.terms and t not in OPEN_TERMS]
                 if earlier:
                     break

@@ -223,6 +223,17 @@ def test_explain_goes_on_and_what_does_that_mean_stays(seed_index) -> None:
     assert "The order was met with protests" in means.hits[0].passage.text  # what was just said
 
 
+def test_a_bare_question_passes_on_what_it_leaned_on_not_its_frame(seed_index) -> None:
+    # "How many?" names nothing: "when?" after it is still about Putin's announcement, not "many".
+    history: list[Turn] = []
+    for question in ["what did putin announce?", "how many?"]:
+        _, turn = answered(seed_index, question, history)
+        history.append(turn)
+    answer = seed_index.search("when?", history)
+    assert "September 21" in answer.hits[0].passage.text
+    assert answer.confidence > 0.5  # it finds the words it leans on, not just a date by the answer
+
+
 def test_when_after_who_said_that_does_not_look_for_saying(seed_index) -> None:
     history: list[Turn] = []
     for question in ["what did he mean by replace the dead?", "who said that?"]:
