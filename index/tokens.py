@@ -25,8 +25,10 @@ ENGLISH_STOPWORDS = frozenset(
     doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't
     needn needn't shan shan't shouldn shouldn't wasn wasn't weren weren't won't wouldn
     wouldn't""".split()
-) | frozenset(
-    # …and the contractions a chat types without their apostrophe ("whats the number of …").
+)
+# The tokenizer's stop words: those, and the contractions a chat types without their apostrophe
+# ("whats the number of …"; the word vectors' table holds NLTK's list only).
+STOPWORDS = ENGLISH_STOPWORDS | frozenset(
     """whats whos wheres whens hows whys thats theres heres hes shes theyre youre theyve youve
     im ive dont doesnt didnt isnt wasnt arent werent cant couldnt wouldnt shouldnt hasnt
     havent hadnt""".split()
@@ -134,7 +136,7 @@ def tokenize(text: str, language: str = "en") -> list[str]:
 def tokens(text: str, language: str = "en") -> list[Token]:
     """Like :func:`tokenize`, keeping each term's character span in ``text``."""
     stem = stemmer(language)
-    stopwords = ENGLISH_STOPWORDS if language == "en" else frozenset()
+    stopwords = STOPWORDS if language == "en" else frozenset()
     out: list[Token] = []
     matches = list(_WORD.finditer(text))
     skip_next = False

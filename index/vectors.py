@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .tokens import ENGLISH_STOPWORDS
+from .tokens import STOPWORDS
 
 TABLE = "data/vectors.npz"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -58,7 +58,7 @@ class Words(NamedTuple):
 def words(text: str) -> Words:
     rows = table().rows
     found = [word for word in _WORD.findall(text.lower()) if word in rows]
-    content = [word for word in found if word not in ENGLISH_STOPWORDS]
+    content = [word for word in found if word not in STOPWORDS]
     return Words([rows[w] for w in found], content, [rows[w] for w in content])
 
 
