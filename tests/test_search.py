@@ -4,6 +4,7 @@ import pytest
 
 from index import Answer, Article, Index, Turn, default_article
 from index.passages import QUOTE_WORDS
+from index.question import AnswerType, analyse
 from index.reader import parse_text
 from index.sentences import split_paragraphs
 
@@ -89,6 +90,13 @@ DECLINED = [
     "🎉🎉",
     "\x00\x01",
 ]
+
+
+@pytest.mark.parametrize(
+    "question", ["what was the score?", "whats the final score", "what is the number of reservists?"]
+)
+def test_a_score_or_a_number_of_things_is_asked_for_as_a_number(question: str) -> None:
+    assert analyse(question).answer_type is AnswerType.NUMBER
 
 
 @pytest.mark.parametrize("question", DECLINED)
