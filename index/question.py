@@ -25,8 +25,9 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow (many|much|long|far|old|often|big|large|high|tall|fast|deep|wide|strong|powerful|"
                 r"heavy|hot|cold|warm|thick|expensive|costly|deadly|severe|bad)\b", re.I),
      AnswerType.NUMBER),
-    (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)?( final)? (percentage|percent|proportion|"
-                r"share|number|amount|size|score)\b( of)?", re.I), AnswerType.NUMBER),
+    (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)?( final)? "
+                r"(percentage|percent|proportion|share|number|amount|size|score)\b( of)?", re.I),
+     AnswerType.NUMBER),
     (re.compile(r"\b(when|what time|(in |on )?(what|which) (year|years|date|day|month|decade|century))\b",
                 re.I), AnswerType.DATE),
     (re.compile(r"\b(who|whom|whose|whos)\b", re.I), AnswerType.PERSON),
