@@ -465,15 +465,17 @@ class Index:
         first = int(self._first_sentence[self._paragraph_at[passage.article, passage.paragraph]])
         return first + passage.first_sentence - 1, first + passage.last_sentence - 1
 
-    def _terms_of(self, place: Place | None) -> set[str]:
-        """The terms of ``place``'s sentences."""
-        said = self._said(place)
-        return {
-            t
-            for paragraph, numbers in said.items()
-            for n in numbers
-            for t in self.sentence_terms[paragraph][n]
-        }
+    def _terms_of(self, place: Place) -> set[str]:
+        """The terms of ``place``'s sentences (a few: found by their numbers, not by a pass over
+        the article's paragraphs)."""
+        paragraphs = self._paragraphs_of.get(place.article, range(0))
+        terms: set[str] = set()
+        for n in range(place.first, place.last + 1):
+            paragraph = int(np.searchsorted(self._first_sentence, n, side="right")) - 1
+            sentence = n - int(self._first_sentence[paragraph])
+            if paragraph in paragraphs and sentence < len(self.sentence_terms[paragraph]):
+                terms.update(self.sentence_terms[paragraph][sentence])
+        return terms
 
     def _said(self, place: Place | None) -> dict[int, set[int]]:
         """``place``'s sentences as paragraph → its sentences, 0-based."""
@@ -685,7 +687,13 @@ class Index:
 
     def _holding(self, place: Place, indices: list[int]) -> np.ndarray:
         """Whether each window holds a sentence of ``place``."""
-        return np.array([self._holds(self.passages[i], place) for i in indices], dtype=bool)
+        chosen = np.zeros(len(indices), dtype=bool)
+        for n, i in enumerate(indices):
+            first, last = self._window_span(i)
+            chosen[n] = (
+                self.passages[i].article == place.article and first <= place.last and place.first <= last
+            )
+        return chosen
 
     def _holds(self, passage: Passage, place: Place) -> bool:
         """Whether ``passage`` holds a sentence of ``place``."""
@@ -777,7 +785,8 @@ class Index:
 
     def _window_span(self, window: int) -> tuple[int, int]:
         """The window's first and last sentences, counted through the library."""
-        return self._sentence_span(self.passages[window])
+        first = int(self._window_first[window])
+        return first, first + self.passages[window].last_sentence - self.passages[window].first_sentence
 
     def _evidence(self, query: list[str], indices: list[int]) -> np.ndarray:
         """BM25 of each window plus the weighted BM25 of its paragraph and of its quote."""
