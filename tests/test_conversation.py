@@ -223,17 +223,6 @@ def test_explain_goes_on_and_what_does_that_mean_stays(seed_index) -> None:
     assert "The order was met with protests" in means.hits[0].passage.text  # what was just said
 
 
-def test_a_bare_question_passes_on_what_it_leaned_on_not_its_frame(seed_index) -> None:
-    # "How many?" names nothing: "when?" after it is still about Putin's announcement, not "many".
-    history: list[Turn] = []
-    for question in ["what did putin announce?", "how many?"]:
-        _, turn = answered(seed_index, question, history)
-        history.append(turn)
-    answer = seed_index.search("when?", history)
-    assert "September 21" in answer.hits[0].passage.text
-    assert answer.confidence > 0.5  # it finds the words it leans on, not just a date by the answer
-
-
 def test_when_after_who_said_that_does_not_look_for_saying(seed_index) -> None:
     history: list[Turn] = []
     for question in ["what did he mean by replace the dead?", "who said that?"]:
@@ -506,13 +495,23 @@ def test_what_happened_next_goes_on_within_the_paragraph_of_the_previous_answer(
     assert answer.hits[0].passage.text.startswith("Days later, Zelensky posted a video")
 
 
-def test_a_question_with_no_words_passes_on_what_it_leaned_on(seed_index) -> None:
+@pytest.mark.parametrize(
+    ("first", "bare", "then", "expected"),
+    [
+        ("how much territory has ukraine retaken?", "where?", "how big is that?", "2,316 square miles"),
+        # "How many?" names nothing either (its words are its frame): "when?" after it is still
+        # about Putin's announcement, not "many".
+        ("what did putin announce?", "how many?", "when?", "September 21"),
+    ],
+)
+def test_a_bare_question_passes_on_what_it_leaned_on(seed_index, first, bare, then, expected) -> None:
     history: list[Turn] = []
-    for question in ["how much territory has ukraine retaken?", "where?"]:
+    for question in [first, bare]:
         _, turn = answered(seed_index, question, history)
         history.append(turn)
-    answer = seed_index.search("how big is that?", history)
-    assert "2,316 square miles" in answer.hits[0].passage.text
+    answer = seed_index.search(then, history)
+    assert expected in answer.hits[0].passage.text
+    assert answer.confidence > 0.5  # it finds the words leant on, not just a number or date nearby
 
 
 @pytest.mark.parametrize(
