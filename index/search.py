@@ -687,18 +687,15 @@ class Index:
 
     def _holding(self, place: Place, indices: list[int]) -> np.ndarray:
         """Whether each window holds a sentence of ``place``."""
-        chosen = np.zeros(len(indices), dtype=bool)
-        for n, i in enumerate(indices):
-            first, last = self._window_span(i)
-            chosen[n] = (
-                self.passages[i].article == place.article and first <= place.last and place.first <= last
-            )
-        return chosen
+        held = [
+            self.passages[i].article == place.article and _touches(self._window_span(i), place)
+            for i in indices
+        ]
+        return np.array(held, dtype=bool)
 
     def _holds(self, passage: Passage, place: Place) -> bool:
         """Whether ``passage`` holds a sentence of ``place``."""
-        first, last = self._sentence_span(passage)
-        return passage.article == place.article and first <= place.last and place.first <= last
+        return passage.article == place.article and _touches(self._sentence_span(passage), place)
 
     def _answers_type(self, pattern: re.Pattern[str], window: int, terms: list[str]) -> bool:
         """Whether a sentence of the window holding one of ``terms`` (any, for none) mentions
@@ -966,6 +963,11 @@ def _it_is_the_article(history: Sequence[Turn]) -> bool:
         return False
     # "What is this article about?" always is; "who wrote it?" only where "it" was the article.
     return asks_about_article(last, in_conversation=True) or _it_is_the_article(history[:-1])
+
+
+def _touches(span: tuple[int, int], place: Place) -> bool:
+    """Whether sentences ``span`` (first, last, counted through the library) meet ``place``'s."""
+    return span[0] <= place.last and place.first <= span[1]
 
 
 def _keep_first(scores: np.ndarray, chosen: np.ndarray) -> None:
