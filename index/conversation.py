@@ -128,16 +128,21 @@ _BESIDES = re.compile(
 # article about?", "tl;dr") or its metadata ("who wrote it?", "when was it published?",
 # "what's the source?"). "It"/"this" stand for the article only when nothing else was said:
 # later in a conversation "who wrote it?" is about what the last answer talked about.
+# "What's" as typed in a chat: "what's", "whats", "what is", "what was" (and "who's" alike).
+_IS = r"(?:'s|’s|s|\s+is|\s+was)"
 _SUMMARY = re.compile(
     r"\bsummari[sz]e|\btl\s*;?\s*dr\b|\bgist\b|\bin a nutshell\b|\bmain points?\b|\bkey points?\b"
+    r"|\b(?:key\s+)?takeaways?\b|^\W*(?:(?:can|could)\s+you\s+)?(?:please\s+)?sum\s+(?:(?:it|this|that)\s+)?up\b"
+    r"|^\W*(?:please\s+)?(?:brief\s+me|fill\s+me\s+in|catch\s+me\s+up)\b"
     r"|^\W*(?:(?:give|send|show)\s+(?:me\s+|us\s+)?)?(?:an?\s+|the\s+)?(?:summary|overview|recap)\b"
     r"(?:\s+(?:of|for)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text))?(?:\s+please)?\W*$"
-    r"|\bwhat(?:'s|’s| is| was)\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text|news)"
+    rf"|\bwhat{_IS}\s+(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text|news)"
     r"(?:\s+(?:all|really|mainly|mostly))?\s+about\b"
+    r"|\bwhat\s+(?:does|do)\s+(?:this|the|that)\s+(?:article|story|piece|report|text)\s+say\W*$"
     # A word alone, at any point of a chat: "source?", "link?" ask where what was quoted comes from.
-    r"|^\W*(?:the\s+)?(?:source|link|url|author|byline)(?:\s+please)?\W*$"
+    r"|^\W*(?:the\s+)?(?:source|link|url|author|byline|headline|title)(?:\s+please)?\W*$"
     # The news itself: "what's the latest?".
-    r"|^\W*what(?:'s|’s| is)\s+the\s+(?:latest|news)(?:\s+news)?\W*$",
+    rf"|^\W*what{_IS}\s+the\s+(?:latest|news)(?:\s+news)?\W*$",
     re.IGNORECASE,
 )
 _IT = r"(?:it|this|that)\b"
@@ -145,21 +150,24 @@ _THE_ARTICLE = r"(?:(?:this|the|that)\s+)?(?:article|story|piece|report|text)\b"
 _METADATA = (
     r"\bwho\s+(?:wrote|authored|penned|published)\s+{ref}"
     r"|\b(?:author|writer|byline|source|publisher)\s+of\s+{ref}"
+    rf"|\bwhat{_IS}\s+the\s+(?:headline|title)\s+of\s+{{ref}}\W*$"
     r"|\bwhen\s+(?:was|is)\s+{ref}\s+(?:published|written|posted|dated|from)\b"
     r"|\b(?:publication|published)\s+date\b"
-    r"|\bwhat(?:'s|’s| is| was)\s+the\s+(?:source|link|url)\s+(?:of|for)\s+{ref}"
-    r"|\bwhat(?:'s|’s| is| was)\s+the\s+date\s+of\s+{ref}"
+    rf"|\bwhat{_IS}\s+the\s+date\s+of\s+{{ref}}"
     r"|\bwhere\s+(?:is|was|does)\s+{ref}\s+(?:from|published|come from)\b"
     r"|\b{ref}(?:'s|’s|s)?\s+(?:source|author|writer|byline|publisher|link|url|(?:publication\s+)?date)\b"
 )
 _ABOUT_ARTICLE = re.compile(_METADATA.format(ref=_THE_ARTICLE), re.IGNORECASE)
 # With nothing said before, bare questions are about the article too: "who's the author?".
 _BARE = (
-    r"|^\W*what(?:'s|’s| is)\s+it\s+about\W*$"
-    r"|\bwho(?:'s|’s| is| was)\s+the\s+(?:author|writer|reporter|journalist)\W*$"
-    r"|\bwhat(?:'s|’s| is| was)\s+the\s+(?:source|link|url)\W*$"
+    rf"|^\W*what{_IS}\s+(?:it|this|that)(?:\s+(?:all|really|mainly|mostly))?\s+about\W*$"
+    rf"|^\W*what{_IS}\s+(?:this|that)(?:\s+(?:article|story|piece|report|text))?\W*$"
+    r"|^\W*what(?:\s+does|'s|’s|s)\s+(?:it|this|that)\s+say\W*$"
+    rf"|^\W*what{_IS}\s+the\s+story\W*$"
+    rf"|\bwho{_IS}\s+the\s+(?:author|writer|reporter|journalist)\W*$"
+    rf"|\bwhat{_IS}\s+the\s+(?:source|link|url|headline|title)\W*$"
     # …and so is the news at first: "what happened?", "what's new?", "when was this?".
-    r"|^\W*what(?:'s|’s| is)?\s+(?:happened|happening|going on|new)\W*$"
+    r"|^\W*what(?:'s|’s|s| is)?\s+(?:happened|happening|going on|new)\W*$"
     r"|^\W*when\s+(?:was|is)\s+(?:this|it)\W*$"
 )
 _ABOUT_IT = re.compile(_METADATA.format(ref=f"(?:{_THE_ARTICLE}|{_IT})") + _BARE, re.IGNORECASE)

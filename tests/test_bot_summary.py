@@ -101,9 +101,12 @@ async def test_a_summary_of_a_removed_article_says_so_when_paged(fake_api, tmp_p
     assert fake_api.message(summary)["text"] == summary["text"]
 
 
-async def test_what_is_this_article_about_is_answered_with_its_card(fake_api, tmp_path, alice, chat):
+@pytest.mark.parametrize("question", ["what is this article about?", "whats this about", "tldr"])
+async def test_what_is_this_article_about_is_answered_with_its_card(
+    fake_api, tmp_path, alice, chat, question
+) -> None:
     async with running_bot(fake_api, tmp_path):
-        reply = await ask(fake_api, chat, alice, "what is this article about?")
+        reply = await ask(fake_api, chat, alice, question)
     assert reply["text"] != NOT_FOUND and DECLINED not in reply["text"]
     assert reply["text"].startswith(f"{NEWSWEEK.title}\nNewsweek\n")
     assert KEY_SENTENCES[0] in reply["text"]
