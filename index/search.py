@@ -88,10 +88,11 @@ TERMS_CACHED = 1024
 # score, so the next hits offer other paragraphs unless that one is far ahead.
 SAME_PARAGRAPH = 0.8
 # Words that frame a question more than they name its subject: "what is the name of", "what
-# kind of", "what is X called", "one of the"; they rarely sit beside the answer.
+# kind of", "one of the"; they rarely sit beside the answer. ("Called" is not one of them:
+# "how many soldiers were called up?" is answered by "calling up 300,000 reservists", and
+# counting it light changed no question's hit on the eval's dev split.)
 LIGHT_TERMS = frozenset(
-    stemmer("en")(word)
-    for word in "name called type kind sort term example refer known considered mean one".split()
+    stemmer("en")(word) for word in "name type kind sort term example refer known considered mean one".split()
 )
 
 _ANSWER_PATTERNS = {
