@@ -86,7 +86,7 @@ def answer_reply(answer: Answer, page: int = 0) -> Reply:
     if answer.about is not None:
         return summary_reply(answer)
     if not answer.hits:
-        return Reply(NOT_FOUND)
+        return Reply(PAST.get(answer.past, NOT_FOUND))
     page = min(max(page, 0), len(answer.hits) - 1)
     hit = answer.hits[page]
     lead = DECLINED_LEAD + "\n" if answer.declined else ""
@@ -154,7 +154,7 @@ def _day(published: str) -> str:
 def context_reply(answer: Answer, page: int = 0) -> Reply:
     """The whole paragraph around hit ``page``, as an expandable quote, the passage in bold."""
     if not answer.hits:
-        return Reply(NOT_FOUND)
+        return Reply(PAST.get(answer.past, NOT_FOUND))
     page = min(max(page, 0), len(answer.hits) - 1)
     hit = answer.hits[page]
     inner = _context_html(context(hit.passage, CONTEXT_CHARS), hit)
@@ -231,4 +231,9 @@ NOT_FOUND = (
     "I found nothing about that in the library. Try other words, or /sources to see what I can answer from."
 )
 NO_KEY_SENTENCES = "It has no sentences I could quote."
+# "What happened next?" after the article's last words ("and before that?" after its first).
+PAST = {
+    "end": "That was the end of the article: it says nothing after that.",
+    "start": "That was the start of the article: nothing comes before it.",
+}
 DECLINED_LEAD = "The article doesn't seem to say. The closest passage, which may not answer it:"

@@ -104,6 +104,15 @@ _BEFORE = re.compile(
     r"(?:\W+please)?\W*$",
     re.IGNORECASE,
 )
+# "What happened next?", "and then?", "go on": only what comes after the last answer, which
+# at the article's end is nothing ("anything else?" and "explain" may be answered elsewhere).
+_NEXT = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|alright|please|but)\W+)*"
+    r"(?:what(?:'?s| is)?\s+(?:(?:happened|happens|came|comes|did (?:it|he|she|they) say)\s+)?)?"
+    r"(?:go on|continue|keep going|carry on|next|then(?: what)?|after(?: that| this|wards?)?|later)"
+    r"(?:\W+please)?\W*$",
+    re.IGNORECASE,
+)
 # The words an article attributes what it reports with: "said", "told", "added", "according to".
 ATTRIBUTION_TERMS = frozenset(
     stemmer("en")(word) for word in "say said told added according wrote stated claimed reported".split()
@@ -203,6 +212,11 @@ def continues_turn(question: str) -> bool:
 def asks_to_go_on(question: str) -> bool:
     """Whether the question only asks to go on from the last answer: "and?", "go on"."""
     return _GO_ON.search(question) is not None
+
+
+def asks_what_comes_next(question: str) -> bool:
+    """Whether the question asks only for what comes after the last answer: "what happened next?"."""
+    return _NEXT.search(question) is not None
 
 
 def asks_who_said(question: str) -> bool:

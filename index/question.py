@@ -36,6 +36,8 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
 ]  # fmt: skip
 
 
+_HOW_COME = re.compile(r"\bhow\s+come\b", re.IGNORECASE)
+
 # Any question word: the first one says what the question asks ("What team did the player who
 # …" asks for a team, not a person).
 _WH_WORD = re.compile(
@@ -67,6 +69,8 @@ def analyse(text: str, language: str = "en") -> Question:
         match, answer_type = frame
         # Blank the frame out with spaces so token offsets still point into ``text``.
         framed = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+    if language == "en":  # "how come?" asks why: its "come" names nothing to look for
+        framed = _HOW_COME.sub(lambda match: " " * len(match.group()), framed)
     question_tokens = tuple(tokens(framed, language))
     bare = answer_type is not None and not question_tokens
     if bare:  # "how many?" alone: better to use what there is than nothing

@@ -23,6 +23,7 @@ from .conversation import (
     asks_for_more,
     asks_to_go_on,
     asks_what_came_before,
+    asks_what_comes_next,
     asks_what_it_means,
     asks_who_said,
     closeness,
@@ -162,6 +163,7 @@ class Context(NamedTuple):
     elsewhere: bool = False  # standing alone, it names what the last answer's article lacks
     of_answer: bool = False  # standing alone, it names only what the last answer says ("for which ministry?")
     said_by: Place | None = None  # "who said that?": the sentence attributing the last answer
+    onward: bool = False  # it asks only what comes after the last answer ("what happened next?")
 
 
 class Hit:
@@ -204,6 +206,7 @@ class Answer(NamedTuple):
     confidence: float  # 0..1, higher = more likely the top hit answers it
     about: Article | None = None  # set when the question is about this article itself (a summary,
     # its author, date or source): the hits are then its key sentences
+    past: str = ""  # "end" ("start"): it asked to go on (back) from the article's last (first) words
 
 
 class Index:
@@ -324,6 +327,8 @@ class Index:
         if asks_about_article(question, not _it_is_the_article(history)) and self.articles:
             about = context.place.article if context.place and context.follow_up else self.articles[-1]
             return self.summary(about)._replace(question=question)
+        if context.onward and self._ends_article(context.place):
+            return Answer(question, [], True, 0.0, past="end")  # not what the words lean on, elsewhere
         line = DECLINE_FOLLOW_UP_BELOW if context.follow_up else DECLINE_BELOW
         ranked = self._rank(parsed, context)
         # The confidence judges the best window's quote, as the ranking did; the first hit shows
@@ -339,7 +344,9 @@ class Index:
                 ranked, confidence = alone, alone_confidence
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
         hits = self._hits(parsed, ranked, k, self._said(context.place) if context.goes_on else {})
-        return Answer(question, hits, not hits or confidence < line, confidence)
+        # Going on leaves out only what was just said: with nothing left, the article ends there.
+        past = ("start" if context.back else "end") if context.goes_on and not hits else ""
+        return Answer(question, hits, not hits or confidence < line, confidence, past=past)
 
     def _context(self, question: str, parsed: Question, history: Sequence[Turn]) -> Context:
         """What the question takes from the conversation: the previous question's terms when it
@@ -355,6 +362,7 @@ class Index:
                 list(parsed.terms), own, [], self._opening(), weight, False, open_, related, besides
             )
         back = asks_what_came_before(question)  # "and before that?": what was said just before
+        onward = asks_what_comes_next(question)  # "what happened next?": what is said just after
         go_on = back or asks_to_go_on(question)  # "and?", "continue": its words name nothing
         stays = asks_what_it_means(question)  # "what does that mean?": nor do its words
         if go_on or stays:
@@ -362,7 +370,7 @@ class Index:
         specific = [t for t in own if t in self.vocabulary and t not in LIGHT_TERMS]
         borrowed: list[str] = []
         leans = not specific or refers_back(question) or parsed.bare
-        if leans and not back:  # what came before is found by its place, not the words of what followed
+        if leans and not (back or onward):  # found by its place, not the words of what led there
             # From the last question that had words: "how big is that?" after "where?" after
             # "how much territory was retaken?" is still about the territory.
             for turn in reversed(history[-BORROW_BACK:]):
@@ -421,6 +429,7 @@ class Index:
             elsewhere=bool(alone) and foreign,
             of_answer=of_answer,
             said_by=self._attribution(place) if place is not None and asks_who_said(question) else None,
+            onward=goes_on and onward,
         )
 
     def _specific(self, terms: list[str]) -> bool:
@@ -444,6 +453,13 @@ class Index:
             if sentence.start < end and start < sentence.end
         ]
         return Place(article, inside[0], inside[-1]) if inside else None
+
+    def _ends_article(self, place: Place | None) -> bool:
+        """Whether ``place`` reaches its article's last sentence."""
+        if place is None or not (paragraphs := self._paragraphs_of.get(place.article)):
+            return False
+        last = paragraphs[-1]
+        return place.last >= int(self._first_sentence[last]) + len(self.paragraphs[last][1].sentences) - 1
 
     def _in_paragraph_of(self, place: Place | None, passage: Passage) -> bool:
         """Whether ``passage`` is in the paragraph where ``place`` starts."""
@@ -651,6 +667,15 @@ class Index:
                     if (chosen & nearer).any():
                         chosen &= nearer
             _keep_first(scores, chosen)
+        if context.onward and context.place is not None:
+            # "What happened next?" is after the last answer: windows running past it come first,
+            # whatever the words borrowed from before say of the ones before it.
+            last = context.place.last
+            onward = [
+                self.passages[i].article == context.place.article and self._window_span(i)[1] > last
+                for i in indices
+            ]
+            _keep_first(scores, np.array(onward, dtype=bool))
         if context.leans and context.place is not None:
             self._keep_to_the_article(scores, context, indices)
         if context.said_by is not None:

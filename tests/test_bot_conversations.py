@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from bot import questions
+from bot import formatting, questions
 from bot.library import search
 from index import Index, Turn, default_article
 from tests.botharness import running_bot
@@ -95,6 +95,14 @@ async def test_are_you_sure_shows_the_last_answer_again_and_the_chat_goes_on_fro
         before = await ask(fake_api, chat, alice, "what happened before that?")
     assert sure["text"] == first["text"], "the same passage and citation"
     assert "2,316 square miles" in before["text"], "the paragraph before the announcement's"
+
+
+async def test_going_on_past_the_last_paragraph_says_the_article_ends_there(fake_api, tmp_path, alice, chat):
+    async with running_bot(fake_api, tmp_path):
+        last = await ask(fake_api, chat, alice, "what does newsweek say?")
+        after = await ask(fake_api, chat, alice, "what happened next?")
+    assert "reached out to the Russian Defense Ministry" in last["text"]
+    assert after["text"] == formatting.PAST["end"], "not another paragraph, nor 'found nothing'"
 
 
 async def test_the_index_gets_every_earlier_turn_with_the_quoted_passage_and_its_place(

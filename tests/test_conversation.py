@@ -11,6 +11,7 @@ from index.conversation import (
     asks_for_more,
     asks_to_go_on,
     asks_what_came_before,
+    asks_what_comes_next,
     asks_who_said,
     closeness,
     continues_turn,
@@ -55,6 +56,22 @@ BRIDGE = parse_text(
     'The mayor said the closure was overdue. "We said years ago that the bridge needed work," she said, '
     '"and we said it again last spring."\n\n'
     "Ferries will run every ten minutes while the bridge is closed."
+)
+
+
+# A made-up report whose first words, "Apple… recalling", come back in its last paragraph.
+RECALL = parse_text(
+    "Apple Recalls 2 Million Chargers After Reports of Overheating\n\n"
+    "Apple said on Tuesday that it is recalling about 2 million wall chargers sold with its iPad "
+    "and Mac computers, after receiving 27 reports of the adapters overheating.\n\n"
+    "The recall covers the 30-watt USB-C power adapter sold between March 2021 and June 2023 in "
+    "the United States, Canada and Mexico.\n\n"
+    "According to the U.S. Consumer Product Safety Commission, four people suffered minor burns. "
+    "No fires were reported.\n\n"
+    "The company's shares fell 1.2 percent in early trading in New York. Analysts estimated the "
+    "recall would cost Apple about $60 million.\n\n"
+    "It is Apple's first large recall since 2016, when it replaced the prongs of wall plugs sold "
+    "in Europe and Australia."
 )
 
 
@@ -421,7 +438,7 @@ def test_a_question_that_stands_alone_is_answered_alone(seed_index) -> None:
 def test_a_follow_up_naming_its_own_subject_is_not_declined_for_what_is_near_the_last_answer(seed_index):
     # The windows right after the last answer outrank the one naming reservists on nearness,
     # and hold none of its words: the question would be declined though the article answers it.
-    _, turn = answered(seed_index, "how many soldiers were called up?")
+    _, turn = answered(seed_index, "how many soldiers were drafted?")  # ¶2: "drafted Russian soldiers"
     assert "reservists" not in turn.answer
     answer = seed_index.search("how many reservists?", [turn])
     assert "300,000 reservists" in answer.hits[0].passage.text
@@ -463,6 +480,53 @@ def test_what_happened_before_goes_back_from_the_previous_answer(expedition, bac
     assert top.end <= turn.start  # before the previous answer, not it again
     assert "crossed the ice sheet" in top.text
     assert not answer.declined
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what happened next?", True),
+        ("and then?", True),
+        ("go on", True),
+        ("what came after that?", True),
+        ("what did he say next?", True),
+        ("then what?", True),
+        ("anything else?", False),  # may be anywhere
+        ("explain", False),  # more of the same
+        ("what happened next in 1990?", False),
+    ],
+)
+def test_a_question_may_ask_only_what_comes_next(question: str, expected: bool) -> None:
+    assert asks_what_comes_next(question) is expected
+
+
+@pytest.mark.parametrize("next_", ["what happened next?", "and then?", "go on"])
+def test_going_on_from_the_last_paragraph_finds_the_article_ends(expedition, next_: str) -> None:
+    _, turn = answered(expedition, "when did the expedition return?")
+    assert "a week later than planned" in turn.answer
+    answer = expedition.search(next_, [turn])
+    assert answer.hits == [] and answer.declined and answer.past == "end"
+    assert expedition.search("anything else?", [turn]).hits, "what else there is may come before"
+
+
+@pytest.mark.parametrize("next_", ["what's next?", "what happened next?", "and then?"])
+def test_what_comes_next_is_after_the_last_answer_whatever_words_came_before(next_: str) -> None:
+    # "Why?" (answered by ¶2) has no words: "what's next?" borrowed "apple recall" through it
+    # and quoted the opening again, over the paragraph right after the answer.
+    recall = Index([RECALL])
+    _, first = answered(recall, "apple recall")
+    covers = RECALL.text.index("The recall covers")
+    why = Turn("why?", "The recall covers", RECALL.id, covers, covers + len("The recall covers"))
+    answer = recall.search(next_, [first, why])
+    assert "minor burns" in answer.hits[0].passage.text
+    assert not answer.declined
+
+
+def test_the_start_of_the_article_has_nothing_before_it(expedition) -> None:
+    _, turn = answered(expedition, "where did the expedition leave from?")
+    assert "harbour town of Ilulissat" in turn.answer
+    answer = expedition.search("and before that?", [turn])
+    assert answer.hits == [] and answer.past == "start"
 
 
 def test_each_before_goes_further_back(expedition) -> None:

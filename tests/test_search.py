@@ -101,6 +101,14 @@ def test_a_score_or_a_number_of_things_is_asked_for_as_a_number(question: str) -
     assert analyse(question).answer_type is AnswerType.NUMBER
 
 
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [("how come?", ()), ("How come the plugs broke?", ("plug", "break")), ("when did he come?", ("come",))],
+)
+def test_how_come_asks_why_and_names_nothing(question: str, terms: tuple[str, ...]) -> None:
+    assert analyse(question).terms == terms
+
+
 @pytest.mark.parametrize("question", DECLINED)
 def test_declines_what_the_article_does_not_say(seed_index, question):
     answer = seed_index.search(question)
