@@ -161,7 +161,7 @@ class Context(NamedTuple):
     alone: tuple[str, ...] = ()  # what a follow-up standing alone names ("how many reservists?")
     back: bool = False  # it asks what came just before the last answer ("and before that?")
     elsewhere: bool = False  # standing alone, it names what the last answer's article lacks
-    of_answer: bool = False  # standing alone, it names only what the last answer says ("for which ministry?")
+    of_answer: bool = False  # all it names is what the last answer says ("for which ministry?")
     said_by: Place | None = None  # "who said that?": the sentence attributing the last answer
     onward: bool = False  # it asks only what comes after the last answer ("what happened next?")
 
@@ -410,7 +410,10 @@ class Index:
         alone = tuple(specific) if not leans and named else ()
         # "For which ministry?" after "…spokesman for the Ukrainian Defense Ministry's…": all it
         # names is in the last answer, so it asks about that answer, not the next ministry along.
-        of_answer = bool(alone) and not besides and anchor is not None and set(alone) <= self._terms_of(place)
+        # So does "what did he say?" after "Coach Zlatko Dalic said his players were tired", when
+        # it leans and asks for no type ("when was it sold?" may be told elsewhere).
+        asked = tuple(specific) if leans and parsed.answer_type is None else alone
+        of_answer = bool(asked) and not besides and anchor is not None and set(asked) <= self._terms_of(place)
         return Context(
             terms,
             own,

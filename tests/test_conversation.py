@@ -75,6 +75,17 @@ RECALL = parse_text(
 )
 
 
+# A made-up match report: the coach is named where what he said is told, the star a paragraph on.
+MATCH = parse_text(
+    "Argentina Beat Croatia to Reach the Final\n\n"
+    "Lionel Messi scored one goal and set up another as Argentina beat Croatia 3-0 on Tuesday.\n\n"
+    "Croatia had beaten Brazil on penalties in the quarterfinals but rarely threatened Argentina's "
+    "goal. Coach Zlatko Dalic said his players were tired after two matches that went to extra time.\n\n"
+    "The 35-year-old Messi said the final on Sunday would be his last World Cup match. \"It's very "
+    'exciting to finish my World Cup journey in a final," he told reporters after the match.'
+)
+
+
 @pytest.fixture(scope="module")
 def seed_index() -> Index:
     return Index([default_article()])
@@ -442,6 +453,17 @@ def test_a_follow_up_naming_its_own_subject_is_not_declined_for_what_is_near_the
     assert "reservists" not in turn.answer
     answer = seed_index.search("how many reservists?", [turn])
     assert "300,000 reservists" in answer.hits[0].passage.text
+    assert not answer.declined
+
+
+def test_a_follow_up_whose_words_the_last_answer_holds_asks_about_that_answer() -> None:
+    # "What did he say?" after Croatia's coach: the answer says what he said; the next
+    # paragraph's "Messi said" is someone else.
+    match = Index([MATCH])
+    _, coach = answered(match, "who is croatia's coach?")
+    assert "Coach Zlatko Dalic said" in coach.answer
+    answer = match.search("what did he say?", [coach])
+    assert "his players were tired" in answer.hits[0].passage.text
     assert not answer.declined
 
 
