@@ -328,7 +328,7 @@ class Index:
             about = context.place.article if context.place and context.follow_up else self.articles[-1]
             return self.summary(about)._replace(question=question)
         if context.onward and self._ends_article(context.place):
-            return Answer(question, [], True, 0.0, past="end")  # not what the words lean on, elsewhere
+            return Answer(question, [], True, 0.0, past="end")  # nothing comes after it to quote
         line = DECLINE_FOLLOW_UP_BELOW if context.follow_up else DECLINE_BELOW
         ranked = self._rank(parsed, context)
         # The confidence judges the best window's quote, as the ranking did; the first hit shows
