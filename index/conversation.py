@@ -92,6 +92,8 @@ _AGAIN = re.compile(
     r"|where (?:does|did) (?:it|the article|the story|the text) say(?: (?:that|this|so))?"
     r"|where (?:did|do) (?:you|u) (?:get|find|read|see) (?:that|this)"
     r"|where(?:'s| is) (?:that|this) from|how do (?:you|u) know(?: (?:that|this))?|says where"
+    # …or to hear it again: "say that again", "repeat it", "come again?", "what?" alone.
+    r"|say (?:that|it) again|repeat(?: (?:that|it|please))?|come again|again\W*\?|what\W*\?|pardon|sorry\W*\?"
     r"|proof|evidence|citation|quote)(?:\W+please)?\W*$",
     re.IGNORECASE,
 )
@@ -100,7 +102,8 @@ _AGAIN = re.compile(
 _BEFORE = re.compile(
     r"^\W*(?:(?:and|so|ok|okay)\W+)*"
     r"(?:(?:what|who)(?:'?s| is)?\s+(?:happened|came|was|went|comes|did it say)\s+)?(?:right\s+|just\s+)?"
-    r"(?:before\s+(?:that|this|then|it)|before|earlier|previously|prior to (?:that|this))"
+    r"(?:before\s+(?:that|this|then|it)|before|earlier|previously|prior to (?:that|this)"
+    r"|go back|back|previous(?:\s+(?:one|paragraph|part|bit))?|the one before)"
     r"(?:\W+please)?\W*$",
     re.IGNORECASE,
 )

@@ -177,6 +177,13 @@ def test_a_question_may_only_ask_to_go_on(question: str, expected: bool) -> None
         ("sure", False),  # agrees
         ("really big?", False),
         ("is it true that he fled?", False),
+        # …or ask to hear it again
+        ("say that again", True),
+        ("repeat that please", True),
+        ("come again?", True),
+        ("what?", True),
+        ("what is it?", False),
+        ("repeat after me", False),
     ],
 )
 def test_a_question_may_doubt_the_last_answer(question: str, expected: bool) -> None:
@@ -193,6 +200,9 @@ def test_a_question_may_doubt_the_last_answer(question: str, expected: bool) -> 
         ("earlier?", True),
         ("what happened before the war?", False),
         ("who was there before?", False),
+        ("go back", True),
+        ("previous paragraph", True),
+        ("go back to Kherson", False),
     ],
 )
 def test_a_question_may_ask_what_came_before(question: str, expected: bool) -> None:
