@@ -320,8 +320,9 @@ class Index:
                 last = history[doubted - 1]
                 return self.search(last.question, history[: doubted - 1], k)._replace(question=question)
         parsed = self._analyse(question)
-        if history and parsed.answer_type is not None and OPEN_TERMS.issuperset(parsed.terms):
-            # "When did that happen?" after an answer asks "when?" of it, not what happened next.
+        if history and parsed.answer_type is not None and _ASKS_OF_IT.issuperset(parsed.terms):
+            # "When did that happen?", "when did he say that?" after an answer ask "when?" of it,
+            # not what happened next, nor where else something was said.
             parsed = replace(parsed, bare=True)
         context = self._context(question, parsed, history)
         if asks_about_article(question, not _it_is_the_article(history)) and self.articles:
@@ -980,6 +981,10 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
     """The terms of the passage's sentences, from its paragraph's ``sentence_terms``."""
     window = sentence_terms[passage.first_sentence - 1 : passage.last_sentence]
     return [term for terms in window for term in terms]
+
+
+# The words of "when did that happen?" or "when did he say it?": they name nothing but the last answer.
+_ASKS_OF_IT = OPEN_TERMS | ATTRIBUTION_TERMS
 
 
 def _it_is_the_article(history: Sequence[Turn]) -> bool:

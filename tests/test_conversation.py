@@ -635,7 +635,7 @@ def test_a_bare_question_passes_on_what_it_leaned_on(seed_index, first, bare, th
     ("first", "expected"),
     [("what did zelensky say?", "on Monday"), ("what did putin announce?", "September 21")],
 )
-@pytest.mark.parametrize("when", ["when?", "when did that happen?"])
+@pytest.mark.parametrize("when", ["when?", "when did that happen?", "when did he say that?"])
 def test_a_bare_when_is_answered_with_a_date(seed_index, first: str, expected: str, when: str) -> None:
     _, turn = answered(seed_index, first)
     answer = seed_index.search(when, [turn])
@@ -671,6 +671,17 @@ def test_a_bare_when_is_answered_by_a_date_at_the_last_answer(
     answer = seed_index.search("when?", [Turn(asked, article.text[start:end], article.id, start, end)])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # though it lacks the words leant on
+
+
+def test_when_did_he_say_that_asks_when_of_the_quote() -> None:
+    # The quote's "Zelensky said" is no answer, nor is another "said" further on: the speech
+    # "on Monday" told just before it is.
+    index = Index([default_article()])
+    _, turn = answered(index, "what did zelensky say about losses?")
+    assert "Fierce fighting continues" in turn.answer
+    answer = index.search("when did he say that?", [turn])
+    assert "on Monday" in answer.hits[0].passage.text
+    assert not answer.declined
 
 
 @pytest.mark.parametrize("follow_up", ["how strong was it?", "how strong?", "how powerful was the storm?"])
