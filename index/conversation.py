@@ -78,7 +78,8 @@ _MEANS = re.compile(
 # "Who said that?", "says who?": who the last answer quotes or follows, which the article names
 # where that answer stands or just before it ("…," Zelensky said. "But…").
 _WHO_SAID = re.compile(
-    r"^\W*(?:(?:and|so|but)\s+)?(?:who\s+(?:said|says|say|told|wrote|claimed|claims|stated)\s+"
+    r"^\W*(?:(?:and|so|but)\s+)?(?:who\s+(?:said|says|say|told|wrote|claimed|claims|stated|announced|reported"
+    r"|estimated|predicted|confirmed|tweeted|posted)\s+"
     r"(?:that|this|it|so)|says\s+who|according\s+to\s+(?:who|whom))\b",
     re.IGNORECASE,
 )
@@ -118,7 +119,9 @@ _NEXT = re.compile(
 )
 # The words an article attributes what it reports with: "said", "told", "added", "according to".
 ATTRIBUTION_TERMS = frozenset(
-    stemmer("en")(word) for word in "say said told added according wrote stated claimed reported".split()
+    stemmer("en")(word)
+    for word in "say said told added according wrote stated claimed reported announced estimated noted "
+    "explained warned predicted confirmed tweeted".split()
 )
 # Words that ask for more about the text rather than name a subject of their own: "what else
 # happened?", "anything interesting?", "what is notable about it?". The answer rarely repeats

@@ -292,7 +292,10 @@ def test_a_question_may_be_the_rest_of_the_turn_before(question: str, expected: 
         ("Says who?", True),
         ("and who said this?", True),
         ("according to whom?", True),
+        ("who announced that?", True),
+        ("who estimated that?", True),
         ("who said the war was a mistake?", False),
+        ("who announced the recall?", False),
         ("what did he say?", False),
     ],
 )
@@ -671,6 +674,17 @@ def test_a_bare_when_is_answered_by_a_date_at_the_last_answer(
     answer = seed_index.search("when?", [Turn(asked, article.text[start:end], article.id, start, end)])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # though it lacks the words leant on
+
+
+@pytest.mark.parametrize("who", ["says who?", "who estimated that?"])
+def test_who_said_that_finds_a_reporting_verb_besides_said(who: str) -> None:
+    # "Analysts estimated the recall would cost…": not the next paragraph's "said" about stocks.
+    recall = Index([RECALL])
+    _, cost = answered(recall, "how much will the recall cost?")
+    assert "about $60 million" in cost.answer
+    answer = recall.search(who, [cost])
+    assert "Analysts estimated" in answer.hits[0].passage.text
+    assert not answer.declined
 
 
 def test_when_did_he_say_that_asks_when_of_the_quote() -> None:
