@@ -589,10 +589,49 @@ class Index:
         if extra:
             terms = tuple(dict.fromkeys(parsed.terms + tuple(extra)))
             parsed = Question(parsed.text, terms, parsed.answer_type, parsed.tokens, parsed.bare)
-        # A question's typo is corrected against the library, not a dictionary (see _spelled).
-        terms = tuple(self._spelled(t) for t in parsed.terms)
-        tokens = tuple(t._replace(term=self._spelled(t.term)) for t in parsed.tokens)
+        # A question's typo is corrected against the library, not a dictionary (see _spelled),
+        # and an abbreviation the library spells out stands for its words ("cpsc").
+        words = {t.term: parsed.text[t.start : t.end] for t in parsed.tokens}
+
+        def read(term: str) -> tuple[str, ...]:
+            term = self._spelled(term)
+            return self._spelled_out(term, words.get(term, term)) or (term,)
+
+        terms = tuple(each for t in parsed.terms for each in read(t))
+        tokens = tuple(t._replace(term=each) for t in parsed.tokens for each in read(t.term))
         return Question(parsed.text, terms, parsed.answer_type, tokens, parsed.bare)
+
+    def _spelled_out(self, term: str, word: str) -> tuple[str, ...]:
+        """The terms of the name a small library abbreviates as ``term`` ("cpsc": "Consumer
+        Product Safety Commission"), when it lacks the abbreviation itself; lower case, three
+        letters at least ("un" is a word, "UN" an abbreviation)."""
+        if term in self.vocabulary or not term.isalpha() or len(term) < (2 if word.isupper() else 3):
+            return ()
+        return self._abbreviations.get(term, ())
+
+    @cached_property
+    def _abbreviations(self) -> dict[str, tuple[str, ...]]:
+        """Initials → the terms of the run of capitalised words they abbreviate, for every run
+        of two to six such words in a sentence ("of", "the", "and", "for" may join them) — in a
+        library of up to LIBRARY_VECTORS sentences: a bigger one is not read for them."""
+        found: dict[str, tuple[str, ...]] = {}
+        if self._library_sentences is None:
+            return found
+        terms_of: dict[str, list[str]] = {}
+        for article, paragraph in self.paragraphs:
+            for sentence in paragraph.sentences:
+                for run in _CAPITALISED_RUN.finditer(article.text, sentence.start, sentence.end):
+                    words = [w for w in run.group().split() if w[:1].isupper()]
+                    for word in words:
+                        if word not in terms_of:
+                            terms_of[word] = tokenize(word, article.language)
+                    for i in range(len(words) - 1):
+                        for j in range(i + 2, min(i + 6, len(words)) + 1):
+                            initials = "".join(w[0] for w in words[i:j]).lower()
+                            terms = tuple(t for w in words[i:j] for t in terms_of[w])
+                            if initials.isalpha() and terms:
+                                found.setdefault(initials, terms)
+        return found
 
     def _spelled(self, term: str) -> str:
         """A question term the library lacks, replaced by the one library term a typo away
@@ -982,6 +1021,8 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
     window = sentence_terms[passage.first_sentence - 1 : passage.last_sentence]
     return [term for terms in window for term in terms]
 
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|and|for|on)\s+)*[A-Z][\w'’.-]*)+")
 
 # The words of "when did that happen?" or "when did he say it?": they name nothing but the last answer.
 _ASKS_OF_IT = OPEN_TERMS | ATTRIBUTION_TERMS

@@ -246,3 +246,31 @@ def test_a_derived_word_decides_between_otherwise_equal_passages():
     index = Index([Article(title="Lyon", text=text)])
     answer = index.search("Which French paintings does the museum in Lyon show?")
     assert "France" in answer.hits[0].passage.text
+
+
+# A made-up report that spells out the names a reader abbreviates.
+AGENCIES = parse_text(
+    "Chargers Recalled\n\n"
+    "According to the U.S. Consumer Product Safety Commission, four people suffered minor burns.\n\n"
+    "The United Nations said on Friday that it would study the chargers sold abroad.\n\n"
+    "Shares fell 1.2 percent in early trading in New York."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did the cpsc say?", "Consumer Product Safety Commission"),
+        ("what about the UN?", "United Nations"),
+        ("anything on NY?", "New York"),
+    ],
+)
+def test_an_abbreviation_finds_the_name_it_abbreviates(question: str, expected: str) -> None:
+    answer = Index([AGENCIES]).search(question)
+    assert expected in answer.hits[0].passage.text
+    assert not answer.declined
+
+
+def test_a_short_lower_case_word_is_no_abbreviation() -> None:
+    # "un" could be French; two lower-case letters are too many things to stand for a name.
+    assert Index([AGENCIES])._analyse("is it un?").terms == ("un",)
