@@ -594,8 +594,8 @@ class Index:
         words = {t.term: parsed.text[t.start : t.end] for t in parsed.tokens}
 
         def read(term: str) -> tuple[str, ...]:
-            term = self._spelled(term)
-            return self._spelled_out(term, words.get(term, term)) or (term,)
+            spelled = self._spelled(term)
+            return self._spelled_out(spelled, words.get(term, term)) or (spelled,)
 
         terms = tuple(each for t in parsed.terms for each in read(t))
         tokens = tuple(t._replace(term=each) for t in parsed.tokens for each in read(t.term))
@@ -615,7 +615,7 @@ class Index:
         of two to six such words in a sentence ("of", "the", "and", "for" may join them) — in a
         library of up to LIBRARY_VECTORS sentences: a bigger one is not read for them."""
         found: dict[str, tuple[str, ...]] = {}
-        if self._library_sentences is None:
+        if sum(len(paragraph.sentences) for _, paragraph in self.paragraphs) > LIBRARY_VECTORS:
             return found
         terms_of: dict[str, list[str]] = {}
         for article, paragraph in self.paragraphs:
