@@ -78,6 +78,17 @@ def test_each_kind_of_unit_ranks_and_scores_as_rank_bm25_over_its_own_tokens(sma
         assert all(fast.idf(term) == reference.idf(term) for term in [*known, "unknown"])
 
 
+@WAYS
+def test_a_library_of_empty_sentences_has_its_units_and_ranks_none(small_library):
+    # Found by the test above: rank-bm25 cannot be built on it, but its units are still there.
+    scorers = sentence_scorers(
+        [[[], []]], [0, 0], [(0, 1), (1, 2)], [(0, 1), (1, 2)], small_library=small_library
+    )
+    for fast, units in zip(scorers, [2, 1, 2], strict=True):  # windows, the paragraph, quotes
+        assert len(fast) == len(RankBM25Scorer([[]] * units)) == units
+        assert fast.top(["t0"], 3) == [] and fast.score(["t0"], [0]) == [0.0]
+
+
 @settings(max_examples=100, deadline=None)
 @given(library=libraries(), data=st.data(), k=st.integers(1, 8))
 def test_pruning_forced_over_shared_postings(library, data, k):

@@ -56,6 +56,7 @@ class SparseBM25Scorer:
         units = corpus if isinstance(corpus, Pieces | Runs) else Pieces(Postings(corpus, small_library))
         self._units = units
         self._vocabulary = units.postings.vocabulary
+        self._units_count = units.size  # what len() says, even when none has a term to rank
         self._size = units.size
         self._delta = delta
         self._k1_plus_1 = k1 + 1
@@ -271,7 +272,7 @@ class SparseBM25Scorer:
         return kept
 
     def __len__(self) -> int:
-        return self._size
+        return self._units_count
 
 
 class _Question:
