@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import cached_property, lru_cache, partial
 from typing import NamedTuple
@@ -617,20 +617,18 @@ class Index:
         found: dict[str, tuple[str, ...]] = {}
         if sum(len(paragraph.sentences) for _, paragraph in self.paragraphs) > LIBRARY_VECTORS:
             return found
-        terms_of: dict[str, list[str]] = {}
+        terms_of: dict[str, list[str]] = {}  # a capitalised word → its terms, tokenized once
         for article, paragraph in self.paragraphs:
             for sentence in paragraph.sentences:
                 for run in _CAPITALISED_RUN.finditer(article.text, sentence.start, sentence.end):
-                    words = [w for w in run.group().split() if w[:1].isupper()]
-                    for word in words:
-                        if word not in terms_of:
-                            terms_of[word] = tokenize(word, article.language)
-                    for i in range(len(words) - 1):
-                        for j in range(i + 2, min(i + 6, len(words)) + 1):
-                            initials = "".join(w[0] for w in words[i:j]).lower()
-                            terms = tuple(t for w in words[i:j] for t in terms_of[w])
-                            if initials.isalpha() and terms:
-                                found.setdefault(initials, terms)
+                    for name in _names_in(run.group()):
+                        initials = "".join(word[0] for word in name).lower()
+                        for word in name:
+                            if word not in terms_of:
+                                terms_of[word] = tokenize(word, article.language)
+                        terms = tuple(term for word in name for term in terms_of[word])
+                        if initials.isalpha() and terms:
+                            found.setdefault(initials, terms)
         return found
 
     def _spelled(self, term: str) -> str:
@@ -1038,6 +1036,15 @@ def _it_is_the_article(history: Sequence[Turn]) -> bool:
         return False
     # "What is this article about?" always is; "who wrote it?" only where "it" was the article.
     return asks_about_article(last, in_conversation=True) or _it_is_the_article(history[:-1])
+
+
+def _names_in(run: str) -> Iterator[list[str]]:
+    """Every stretch of two to six capitalised words of ``run`` ("U.S. Consumer Product Safety
+    Commission" holds "Consumer Product Safety Commission"), skipping the words that join them."""
+    words = [word for word in run.split() if word[:1].isupper()]
+    for first in range(len(words) - 1):
+        for last in range(first + 2, min(first + 6, len(words)) + 1):
+            yield words[first:last]
 
 
 def _touches(span: tuple[int, int], place: Place) -> bool:

@@ -469,14 +469,46 @@ def test_a_follow_up_naming_its_own_subject_is_not_declined_for_what_is_near_the
     assert not answer.declined
 
 
-def test_a_follow_up_whose_words_the_last_answer_holds_asks_about_that_answer() -> None:
-    # "What did he say?" after Croatia's coach: the answer says what he said; the next
-    # paragraph's "Messi said" is someone else.
-    match = Index([MATCH])
-    _, coach = answered(match, "who is croatia's coach?")
-    assert "Coach Zlatko Dalic said" in coach.answer
-    answer = match.search("what did he say?", [coach])
-    assert "his players were tired" in answer.hits[0].passage.text
+@pytest.mark.parametrize(
+    ("article", "first", "answered_by", "follow_up", "expected"),
+    [
+        # Croatia's coach: the answer says what he said; the next paragraph's "Messi said" is
+        # someone else.
+        (
+            "match",
+            "who is croatia's coach?",
+            "Coach Zlatko Dalic said",
+            "what did he say?",
+            "his players were tired",
+        ),
+        # The quote's "Zelensky said" is no answer, nor is another "said" further on: the speech
+        # "on Monday" told just before it is.
+        (
+            "seed",
+            "what did zelensky say about losses?",
+            "Fierce fighting continues",
+            "when did he say that?",
+            "on Monday",
+        ),
+        # "Analysts estimated the recall would cost…": not the next paragraph's "said" about stocks.
+        ("recall", "how much will the recall cost?", "about $60 million", "says who?", "Analysts estimated"),
+        (
+            "recall",
+            "how much will the recall cost?",
+            "about $60 million",
+            "who estimated that?",
+            "Analysts estimated",
+        ),
+    ],
+)
+def test_a_follow_up_is_asked_of_what_the_last_answer_says(
+    article: str, first: str, answered_by: str, follow_up: str, expected: str
+) -> None:
+    index = Index([{"match": MATCH, "seed": default_article(), "recall": RECALL}[article]])
+    _, turn = answered(index, first)
+    assert answered_by in turn.answer
+    answer = index.search(follow_up, [turn])
+    assert expected in answer.hits[0].passage.text
     assert not answer.declined
 
 
@@ -674,28 +706,6 @@ def test_a_bare_when_is_answered_by_a_date_at_the_last_answer(
     answer = seed_index.search("when?", [Turn(asked, article.text[start:end], article.id, start, end)])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # though it lacks the words leant on
-
-
-@pytest.mark.parametrize("who", ["says who?", "who estimated that?"])
-def test_who_said_that_finds_a_reporting_verb_besides_said(who: str) -> None:
-    # "Analysts estimated the recall would cost…": not the next paragraph's "said" about stocks.
-    recall = Index([RECALL])
-    _, cost = answered(recall, "how much will the recall cost?")
-    assert "about $60 million" in cost.answer
-    answer = recall.search(who, [cost])
-    assert "Analysts estimated" in answer.hits[0].passage.text
-    assert not answer.declined
-
-
-def test_when_did_he_say_that_asks_when_of_the_quote() -> None:
-    # The quote's "Zelensky said" is no answer, nor is another "said" further on: the speech
-    # "on Monday" told just before it is.
-    index = Index([default_article()])
-    _, turn = answered(index, "what did zelensky say about losses?")
-    assert "Fierce fighting continues" in turn.answer
-    answer = index.search("when did he say that?", [turn])
-    assert "on Monday" in answer.hits[0].passage.text
-    assert not answer.declined
 
 
 @pytest.mark.parametrize("follow_up", ["how strong was it?", "how strong?", "how powerful was the storm?"])
