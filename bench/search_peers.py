@@ -12,6 +12,10 @@ next question — so a burst of load on the machine falls on all engines alike, 
 question is asked ``--repeat`` times, its latency being its fastest ask. The figures to quote
 are the ratios, read from one run. A peer that is not installed is reported as such and
 skipped; the project's part always runs.
+
+``--evict-mb N`` reads an N MB buffer before every ask, pushing the engines' code and data out
+of the CPU caches, as a bot's other work does between two questions (8 MB: a quarter of the
+L3 cache of the machine docs/performance.md's figures come from).
 """
 
 from __future__ import annotations
@@ -86,9 +90,16 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3, help="asks per question; its latency is the fastest")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--evict-mb", type=int, default=0, help="MB read before each ask (default 0: none)")
     args = parser.parse_args()
+    if args.evict_mb < 0:
+        parser.error("--evict-mb must be 0 or more")
+    evict = np.ones(args.evict_mb << 20, dtype=np.uint8)
     corpus, questions = corpus_and_questions(args.passages, args.questions, args.seed)
-    print(f"corpus: {args.passages:,} passages, {sum(map(len, corpus)):,} terms; {len(questions)} questions")
+    print(
+        f"corpus: {args.passages:,} passages, {sum(map(len, corpus)):,} terms; {len(questions)} questions"
+        + (f"; {args.evict_mb} MB read before each ask" if args.evict_mb else "")
+    )
 
     searches: dict[str, Callable[[list[str]], object]] = {}
     builds: dict[str, float] = {}
@@ -108,6 +119,7 @@ def main() -> None:
         fastest = dict.fromkeys(searches, float("inf"))
         for _ in range(args.repeat):
             for name, search in searches.items():
+                evict.sum()  # nothing when --evict-mb is 0
                 started = time.perf_counter()
                 search(question)
                 fastest[name] = min(fastest[name], (time.perf_counter() - started) * 1000)
