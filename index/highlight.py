@@ -35,8 +35,32 @@ DATE = re.compile(
     rf"|(?:yesterday|today|tomorrow))\b",
     re.IGNORECASE,
 )
+# An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47", and
+# "Dale Morrow, 47, of Lexington" (a number alone between commas after a word).
+AGE = re.compile(
+    rf"\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b|\b(?:aged?|at the age of)\s+\d{{1,3}}\b"
+    rf"|(?<=\w, )\d{{1,3}}(?=,)",
+    re.IGNORECASE,
+)
+# A time or a distance, as "how long" asks for one: "30 years", "nearly 12 hours", "a week",
+# "2,500 miles", "six-month" (not the rate of "$1 a year").
+LENGTH = re.compile(
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|(?<!\d )an?)(?:[\s-](?:{_NUMBER_WORDS}))*[\s-]"
+    rf"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
+    rf"|km|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|yards?)\b",
+    re.IGNORECASE,
+)
 # A name: capitalised words, possibly joined by "of"/"de"/"van" ("Andriy Yusov", "Rhode Island").
 NAME = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|van|von|al|bin|du|la|le)\s+)?[A-Z][\w'’-]*[\w])*")
+# What an answer of each type looks like.
+ANSWER_PATTERNS = {
+    AnswerType.NUMBER: NUMBER,
+    AnswerType.AGE: AGE,
+    AnswerType.LENGTH: LENGTH,
+    AnswerType.DATE: DATE,
+    AnswerType.PERSON: NAME,
+    AnswerType.PLACE: NAME,
+}
 
 Span = tuple[int, int]
 
@@ -73,12 +97,7 @@ def _passage_tokens(text: str, language: str) -> tuple[Token, ...]:
 def _answer_spans(
     text: str, question: Question, terms: set[str], passage_tokens: tuple[Token, ...]
 ) -> list[Span]:
-    pattern = {
-        AnswerType.NUMBER: NUMBER,
-        AnswerType.DATE: DATE,
-        AnswerType.PERSON: NAME,
-        AnswerType.PLACE: NAME,
-    }[question.answer_type]
+    pattern = ANSWER_PATTERNS[question.answer_type]
     question_words = {w.casefold() for w in re.findall(r"\w+", question.text)}
     found = [
         (start, end)

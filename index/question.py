@@ -12,7 +12,9 @@ from .tokens import Token, stemmer, tokens
 
 
 class AnswerType(Enum):
-    NUMBER = "number"  # how many / how much / how long / what percentage …
+    NUMBER = "number"  # how many / how much / how far / what percentage …
+    AGE = "age"  # how old / at what age
+    LENGTH = "length"  # how long: a time or a distance
     DATE = "date"  # when / what year / which day …
     PERSON = "person"  # who / whom / whose
     PLACE = "place"  # where / in which country …
@@ -22,7 +24,9 @@ class AnswerType(Enum):
 # question is tokenized: "many" or "year" rarely appears next to the answer, and matching it
 # elsewhere pulls in wrong passages.
 _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
-    (re.compile(r"\bhow (many|much|long|far|old|often|big|large|high|tall|fast|deep|wide|strong|powerful|"
+    (re.compile(r"\b(how old|(at )?what age)\b", re.I), AnswerType.AGE),
+    (re.compile(r"\b(for )?how long\b", re.I), AnswerType.LENGTH),
+    (re.compile(r"\bhow (many|much|far|often|big|large|high|tall|fast|deep|wide|strong|powerful|"
                 r"heavy|hot|cold|warm|thick|expensive|costly|deadly|severe|bad)\b", re.I),
      AnswerType.NUMBER),
     (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)?( final)? "

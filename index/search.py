@@ -34,9 +34,9 @@ from .conversation import (
     refers_back,
 )
 from .derived import derived
-from .highlight import DATE, NAME, NUMBER, highlights, mentions
+from .highlight import ANSWER_PATTERNS, highlights, mentions
 from .passages import Passage, paragraph_passages, quoted, widen
-from .question import AnswerType, Question, analyse
+from .question import Question, analyse
 from .scoring import sentence_scorers
 from .sentences import Paragraph, split_paragraphs
 from .summary import SUMMARY_SENTENCES, key_sentences
@@ -95,14 +95,6 @@ SAME_PARAGRAPH = 0.8
 LIGHT_TERMS = frozenset(
     stemmer("en")(word) for word in "name type kind sort term example refer known considered mean one".split()
 )
-
-_ANSWER_PATTERNS = {
-    AnswerType.NUMBER: NUMBER,
-    AnswerType.DATE: DATE,
-    AnswerType.PERSON: NAME,
-    AnswerType.PLACE: NAME,
-}
-
 
 # Conversations (conversation.py). A question that leans on the previous one borrows its
 # terms at BORROWED_WEIGHT, in the ranking and in the confidence. The windows from NEAR_BEFORE
@@ -498,6 +490,15 @@ class Index:
                 terms.update(self.sentence_terms[paragraph][sentence])
         return terms
 
+    def _text_of(self, place: Place) -> str:
+        """The text of ``place``'s sentences, from the first to the last."""
+        spans = [
+            self.paragraphs[number][1].sentences[i]
+            for number, inside in sorted(self._said(place).items())
+            for i in sorted(inside)
+        ]
+        return place.article.text[spans[0].start : spans[-1].end] if spans else ""
+
     def _said(self, place: Place | None) -> dict[int, set[int]]:
         """``place``'s sentences as paragraph → its sentences, 0-based."""
         if place is None:
@@ -665,7 +666,7 @@ class Index:
             + DERIVED_WEIGHT * self._evidence(self._derived(terms), indices)
             + BORROWED_WEIGHT * self._evidence(context.borrowed, indices)
         )
-        pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
+        pattern = ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
         typed = [
             pattern is not None and self._answers_type(pattern, i, [*terms, *context.borrowed])
             for i in indices
@@ -693,18 +694,23 @@ class Index:
             self._keep_words_first(scores, list(context.names), indices)
         if question.bare and context.follow_up:
             # "When?", "how many?" after an answer ask for nothing but a date or a number: a
-            # window with one beside the words they lean on comes first, and of those one by
-            # the answer, and of those one holding it; if none is by it, one by it with a date
-            # anywhere. "When?" after "Zelensky says that Russians… are increasingly opting to
-            # flee" is the next sentence's speech "on Monday", not Yusov's "said last week"
-            # paragraphs on; "how strong was it?" after "Ian made landfall… as a Category 4
-            # storm" is that, not the next sentence's "2.5 million homes".
+            # window with one beside the words they lean on (or holding the last answer, when
+            # that has one) comes first, and of those one by the answer, and of those one
+            # holding it; if none is by it, one by it with a date anywhere. "When?" after
+            # "Zelensky says that Russians… are increasingly opting to flee" is the next
+            # sentence's speech "on Monday", not Yusov's "said last week" paragraphs on; "how
+            # strong was it?" after "Ian made landfall… as a Category 4 storm" is that, not the
+            # next sentence's "2.5 million homes"; "where is he from?" after "The driver,
+            # 47-year-old Dale Morrow of Lexington, Kentucky, was arrested" is that too.
             chosen = np.array(typed, dtype=bool)
             if context.place is not None:
+                holding = self._holding(context.place, indices)
+                if pattern is not None and mentions(pattern, self._text_of(context.place)):
+                    chosen |= holding
                 by_answer = np.array([self._by_answer(context.place, self.passages[i]) for i in indices])
                 if pattern is not None and not (chosen & by_answer).any():
                     chosen |= by_answer & np.array([mentions(pattern, self._quote(i).text) for i in indices])
-                for nearer in (by_answer, self._holding(context.place, indices)):
+                for nearer in (by_answer, holding):
                     if (chosen & nearer).any():
                         chosen &= nearer
             _keep_first(scores, chosen)
@@ -945,7 +951,7 @@ class Index:
         except in a question asking for something besides them. A question of no words of its
         own that continues the conversation is answered by the passage that continues it, and
         a bare "when?" by one of the last answer's paragraph that has a date."""
-        pattern = _ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
+        pattern = ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
         lacks = LACKS_ANSWER_TYPE if pattern is not None and not mentions(pattern, top.text) else 1.0
         if context.open and context.place is not None:
             return OPEN_CONFIDENCE * lacks

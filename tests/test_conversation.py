@@ -86,6 +86,16 @@ MATCH = parse_text(
 )
 
 
+# A made-up news report whose opening has numbers but no age; the age comes a paragraph on.
+SPILL = (
+    "Driver Charged After Acid Spill Closes River Port\n\n"
+    "A truck driver was charged on Thursday after his tanker spilled 4,000 gallons of acid at a "
+    "river port in Cincinnati.\n\n"
+    "The driver, {driver} of Lexington, Kentucky, was arrested at the scene on Wednesday.\n\n"
+    "The spill closed the port for nearly 12 hours, and about 300 workers were evacuated."
+)
+
+
 @pytest.fixture(scope="module")
 def seed_index() -> Index:
     return Index([default_article()])
@@ -406,6 +416,23 @@ def test_a_follow_up_leans_on_the_previous_question_and_answer(seed_index, follo
     answer = seed_index.search(follow_up, [turn])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # a resolved follow-up is not declined for being short
+
+
+@pytest.mark.parametrize(
+    ("driver", "age"), [("47-year-old Dale Morrow", "47-year-old"), ("Dale Morrow, 47,", "47")]
+)
+def test_how_old_asks_for_an_age_not_any_number(driver: str, age: str) -> None:
+    """News gives an age as "47-year-old" or "Dale Morrow, 47,": "how old is he?" after "who was
+    charged?" is the next paragraph's age, not the opening's "4,000 gallons". Then "where is he
+    from?" is asked of that answer, which names a place, not of the opening's "Cincinnati"."""
+    index = Index([parse_text(SPILL.format(driver=driver))])
+    charged = answered(index, "who was charged?")[1]
+    answer, aged = answered(index, "how old is he?", [charged])
+    assert f"The driver, {driver}" in answer.hits[0].focus.text
+    assert not answer.declined
+    assert age in [answer.hits[0].passage.article.text[s:e] for s, e in answer.hits[0].highlights]
+    where = index.search("where is he from?", [charged, aged])
+    assert "Lexington, Kentucky" in where.hits[0].focus.text
 
 
 @pytest.mark.parametrize(

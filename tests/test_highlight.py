@@ -50,6 +50,13 @@ def test_highlighted_words(question, text, expected):
         ("who is the spokesman of the directorate?", "The spokesman, Andriy Yusov, spoke.", "Andriy Yusov"),
         ("where did the citizens go?", "The citizens went to Petropavl in winter.", "Petropavl"),
         ("how much land was retaken?", "Forces retook 2,316 square miles of land.", "2,316"),
+        ("how old is Messi?", "The 35-year-old Messi scored 3 goals in 2 games.", "35-year-old"),
+        ("how old is the driver?", "The driver, Dale Morrow, 47, drove 14 hours.", "47"),
+        (
+            "how long is the lease?",
+            "The city will spend $150 million. The owners will lease the land for $1 a year for 30 years.",
+            "30 years",
+        ),
     ],
 )
 def test_the_answer_is_highlighted(question, text, answer):

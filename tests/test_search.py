@@ -102,6 +102,23 @@ def test_a_score_or_a_number_of_things_is_asked_for_as_a_number(question: str) -
 
 
 @pytest.mark.parametrize(
+    ("question", "bare"),
+    [("how old is he?", True), ("How old was Messi?", False), ("at what age did she retire?", False)],
+)
+def test_an_age_is_asked_for_as_an_age(question: str, bare: bool) -> None:
+    asked = analyse(question)
+    assert asked.answer_type is AnswerType.AGE
+    assert asked.bare is bare
+
+
+@pytest.mark.parametrize(("question", "bare"), [("for how long?", True), ("How long is the Rhine?", False)])
+def test_how_long_asks_for_a_time_or_a_distance(question: str, bare: bool) -> None:
+    asked = analyse(question)
+    assert asked.answer_type is AnswerType.LENGTH
+    assert asked.bare is bare
+
+
+@pytest.mark.parametrize(
     ("question", "terms"),
     [("how come?", ()), ("How come the plugs broke?", ("plug", "break")), ("when did he come?", ("come",))],
 )
