@@ -52,6 +52,11 @@ LENGTH = re.compile(
 )
 # A name: capitalised words, possibly joined by "of"/"de"/"van" ("Andriy Yusov", "Rhode Island").
 NAME = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|van|von|al|bin|du|la|le)\s+)?[A-Z][\w'’-]*[\w])*")
+# A person's name as a report gives it first: capitalised words, two or more ("Dale Morrow",
+# "Mayor Laura Chen"), not a lone "Kenya" or "CNN".
+FULL_NAME = re.compile(
+    r"\b[A-Z][a-z][\w'’.-]*(?:\s+(?:(?:de|van|von|al|bin|du|la|le)\s+)?[A-Z][a-z][\w'’-]*)+"
+)
 # What an answer of each type looks like.
 ANSWER_PATTERNS = {
     AnswerType.NUMBER: NUMBER,
@@ -60,6 +65,7 @@ ANSWER_PATTERNS = {
     AnswerType.DATE: DATE,
     AnswerType.PERSON: NAME,
     AnswerType.PLACE: NAME,
+    AnswerType.NAME: FULL_NAME,
 }
 
 Span = tuple[int, int]

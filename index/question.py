@@ -18,6 +18,7 @@ class AnswerType(Enum):
     DATE = "date"  # when / what year / which day …
     PERSON = "person"  # who / whom / whose
     PLACE = "place"  # where / in which country …
+    NAME = "name"  # what is his name?
 
 
 # The wording that only frames the question ("how many", "what year") is removed before the
@@ -35,6 +36,8 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\b(when|what time|(in |on )?(what|which) (year|years|date|day|month|decade|century))\b",
                 re.I), AnswerType.DATE),
     (re.compile(r"\b(who|whom|whose|whos)\b", re.I), AnswerType.PERSON),
+    (re.compile(r"\bwhat('s|’s|s| is| was| are| were)? (his|her|their) (full |first |last |real )?"
+                r"names?\b", re.I), AnswerType.NAME),
     (re.compile(r"\b(where|wheres|(in |from |to )?(what|which) (country|city|state|place|region|town|"
                 r"province|continent|location))\b", re.I), AnswerType.PLACE),
 ]  # fmt: skip

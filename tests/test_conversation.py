@@ -435,6 +435,16 @@ def test_how_old_asks_for_an_age_not_any_number(driver: str, age: str) -> None:
     assert "Lexington, Kentucky" in where.hits[0].focus.text
 
 
+def test_what_is_his_name_asks_for_a_persons_name() -> None:
+    """After "who was charged?" (the opening's "A truck driver…in Cincinnati"), "what is his
+    name?" is the next paragraph's "Dale Morrow", not the opening again for its "Cincinnati"."""
+    index = Index([parse_text(SPILL.format(driver="47-year-old Dale Morrow"))])
+    _, charged = answered(index, "who was charged?")
+    answer = index.search("what is his name?", [charged])
+    assert "Dale Morrow" in answer.hits[0].focus.text
+    assert not answer.declined
+
+
 @pytest.mark.parametrize(
     ("first", "follow_up", "expected"),
     [

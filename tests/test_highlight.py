@@ -53,6 +53,11 @@ def test_highlighted_words(question, text, expected):
         ("how old is Messi?", "The 35-year-old Messi scored 3 goals in 2 games.", "35-year-old"),
         ("how old is the driver?", "The driver, Dale Morrow, 47, drove 14 hours.", "47"),
         (
+            "what is his name?",
+            "The driver, Dale Morrow of Lexington, was arrested in Kentucky.",
+            "Dale Morrow",
+        ),
+        (
             "how long is the lease?",
             "The city will spend $150 million. The owners will lease the land for $1 a year for 30 years.",
             "30 years",

@@ -111,6 +111,24 @@ def test_an_age_is_asked_for_as_an_age(question: str, bare: bool) -> None:
     assert asked.bare is bare
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what is his name?", AnswerType.NAME),
+        ("whats her full name", AnswerType.NAME),
+        ("what are their names?", AnswerType.NAME),
+        ("what is her teacher's name?", None),  # asks about the teacher: searched as before
+        ("what is the name of the river?", None),
+    ],
+)
+def test_what_is_his_name_asks_for_a_name_and_names_nothing(
+    question: str, expected: AnswerType | None
+) -> None:
+    asked = analyse(question)
+    assert asked.answer_type is expected
+    assert asked.bare is (expected is not None)
+
+
 @pytest.mark.parametrize(("question", "bare"), [("for how long?", True), ("How long is the Rhine?", False)])
 def test_how_long_asks_for_a_time_or_a_distance(question: str, bare: bool) -> None:
     asked = analyse(question)
