@@ -632,7 +632,10 @@ async def test_sqlite_survives_kill_9_mid_write(tmp_path: Path) -> None:
         time.sleep(random.uniform(0, 0.01))  # land the kill at an arbitrary point of a write
     finally:
         os.kill(writer.pid, signal.SIGKILL)
-        rest, _ = writer.communicate(timeout=10)
+        # Read through the same buffered stream: readline may already hold lines that the pipe
+        # no longer does, which communicate() (reading the pipe itself) would skip.
+        rest = writer.stdout.read()
+        writer.communicate(timeout=10)
     assert writer.returncode == -signal.SIGKILL
     committed += [line for line in rest.split("\n")[:-1]]  # a last line without "\n" is unfinished
 
