@@ -336,7 +336,11 @@ class Index:
             if alone_confidence >= line:
                 ranked, confidence = alone, alone_confidence
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
-        hits = self._hits(parsed, ranked, k, self._said(context.place) if context.goes_on else {})
+        # The words leant on are shown too, and placed the answer type's highlight: "what did
+        # she say?" after "who is the mayor?" is the sentence that names the mayor, of two that
+        # say "said".
+        shown = replace(parsed, terms=(*parsed.terms, *context.borrowed)) if context.borrowed else parsed
+        hits = self._hits(shown, ranked, k, self._said(context.place) if context.goes_on else {})
         # Going on leaves out only what was just said: with nothing left, the article ends there.
         past = ("start" if context.back else "end") if context.goes_on and not hits else ""
         return Answer(question, hits, not hits or confidence < line, confidence, past=past)
@@ -735,14 +739,16 @@ class Index:
 
     def _keep_to_the_article(self, scores: np.ndarray, context: Context, indices: list[int]) -> None:
         """A question leaning on the last answer is about that answer's article: its windows
-        that share a word with the question (its own, else those it borrows) stay above every
+        that share a word with the question (its own, or those it borrows) stay above every
         other article's, in place. "Who said that?" is not answered from another article that
-        says "said" more often."""
+        says "said" more often, nor "how much will it cost?" after the stadium's vote from
+        another article's "costs less than $5". "And Zelensky?" asks the last question of what
+        it names: only windows naming that are kept, and if the article has none, it goes."""
         article = context.place.article
         elsewhere = np.array([self.passages[i].article != article for i in indices], dtype=bool)
         if not elsewhere.any():
             return
-        words = context.own or context.borrowed
+        words = list(context.names) if context.names else context.own + context.borrowed
         chosen = ~elsewhere & self._sharing(words, indices) if words else ~elsewhere
         if chosen.any():
             scores[elsewhere] = np.minimum(scores[elsewhere], scores[chosen].min() - 1e-6)

@@ -435,6 +435,25 @@ def test_how_old_asks_for_an_age_not_any_number(driver: str, age: str) -> None:
     assert "Lexington, Kentucky" in where.hits[0].focus.text
 
 
+def test_what_she_said_is_the_sentence_that_names_her() -> None:
+    """The mayor's words share their window with the supporters' "said": "what did she say?"
+    after "who is the mayor?" stands at the sentence naming the mayor, for a next "when?"."""
+    index = Index(
+        [
+            parse_text(
+                "Council Approves Stadium\n\n"
+                "The city council voted 7-4 on Tuesday to approve a new stadium.\n\n"
+                "Supporters said the project would create 3,000 jobs. "
+                '"This is a once-in-a-generation opportunity," said Mayor Laura Chen.\n\n'
+                "Opponents said the land should be used for housing."
+            )
+        ]
+    )
+    _, mayor = answered(index, "who is the mayor?")
+    answer = index.search("what did she say?", [mayor])
+    assert "once-in-a-generation" in answer.hits[0].focus.text
+
+
 def test_what_is_his_name_asks_for_a_persons_name() -> None:
     """After "who was charged?" (the opening's "A truck driver…in Cincinnati"), "what is his
     name?" is the next paragraph's "Dale Morrow", not the opening again for its "Cincinnati"."""
@@ -903,6 +922,15 @@ def test_an_answer_stands_at_its_sentence_with_the_highlights(seed_index) -> Non
     assert "300,000 reservists" in hit.focus.text and hit.focus.text in hit.passage.text
     opening = seed_index.search("what happened?").hits[0]  # nothing to highlight: the whole passage
     assert opening.focus == opening.passage
+
+
+def test_a_follow_up_referring_back_stays_with_its_article_though_another_has_its_word() -> None:
+    """ "How much will it cost?" after Putin's announcement is about the announcement: the
+    recall report's "would cost Apple about $60 million" is not its answer."""
+    index = Index([default_article(), RECALL])
+    _, turn = answered(index, "what did putin announce?")
+    answer = index.search("how much will it cost?", [turn])
+    assert answer.hits[0].passage.article == default_article()
 
 
 def test_a_follow_up_naming_what_only_another_article_has_goes_there() -> None:
