@@ -36,10 +36,11 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 # An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47", and
-# "Dale Morrow, 47, of Lexington" (a number alone between commas after a word).
+# "Dale Morrow, 47, of Lexington" (a number alone between commas after a word, not in a list
+# of numbers).
 AGE = re.compile(
     rf"\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b|\b(?:aged?|at the age of)\s+\d{{1,3}}\b"
-    rf"|(?<=\w, )\d{{1,3}}(?=,)",
+    rf"|(?<=[^\W\d_], )\d{{1,3}}(?=,)",
     re.IGNORECASE,
 )
 # A time or a distance, as "how long" asks for one: "30 years", "nearly 12 hours", "a week",

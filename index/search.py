@@ -336,9 +336,9 @@ class Index:
             if alone_confidence >= line:
                 ranked, confidence = alone, alone_confidence
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
-        # The words leant on are shown too, and placed the answer type's highlight: "what did
-        # she say?" after "who is the mayor?" is the sentence that names the mayor, of two that
-        # say "said".
+        # The words a follow-up leans on are highlighted too, and place its answer type's
+        # highlight: "what did she say?" after "who is the mayor?" stands at the sentence naming
+        # the mayor, of two that say "said".
         shown = replace(parsed, terms=(*parsed.terms, *context.borrowed)) if context.borrowed else parsed
         hits = self._hits(shown, ranked, k, self._said(context.place) if context.goes_on else {})
         # Going on leaves out only what was just said: with nothing left, the article ends there.

@@ -72,6 +72,7 @@ def test_the_answer_is_highlighted(question, text, answer):
     ("question", "text"),
     [
         ("how many reservists?", "Nothing relevant is written here."),
+        ("how old is he?", "The votes were 5, 12, 30 and 40."),  # numbers, no age
         ("the of and", "the of and more"),
         ("", "Some text."),
         ("kherson", ""),
