@@ -170,10 +170,13 @@ class Hit:
         citation: Citation,
         spans: Callable[[], Sequence[tuple[int, int]]] = tuple,
         paragraph: Paragraph | None = None,
+        leaned: Callable[[], Sequence[tuple[int, int]]] = tuple,
     ):
-        """``spans`` finds the highlights; ``paragraph`` (the passage's) lets a sentence be the focus."""
+        """``spans`` finds the highlights; ``paragraph`` (the passage's) lets a sentence be the
+        focus; ``leaned`` finds the words a follow-up leant on, which choose among sentences
+        the highlights tie on."""
         self.passage, self.score, self.citation = passage, score, citation
-        self._spans, self._paragraph = spans, paragraph
+        self._spans, self._paragraph, self._leaned = spans, paragraph, leaned
 
     @cached_property
     def highlights(self) -> tuple[tuple[int, int], ...]:
@@ -182,10 +185,12 @@ class Hit:
 
     @cached_property
     def focus(self) -> Passage:
-        """Where the answer stands: the sentence with most of the highlights (else the passage)."""
+        """Where the answer stands: the sentence with most of the highlights (else the passage);
+        of equals, the one with most of the words leant on: "what did she say?" after "who is
+        the mayor?" is the sentence naming the mayor, of two that say "said"."""
         if self._paragraph is None:
             return self.passage
-        return _focus(self.passage, self._paragraph, self.highlights)
+        return _focus(self.passage, self._paragraph, self.highlights, tuple(self._leaned()))
 
     def __repr__(self) -> str:
         return f"Hit({self.passage!r}, score={self.score!r})"
@@ -336,11 +341,9 @@ class Index:
             if alone_confidence >= line:
                 ranked, confidence = alone, alone_confidence
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
-        # The words a follow-up leans on are highlighted too, and place its answer type's
-        # highlight: "what did she say?" after "who is the mayor?" stands at the sentence naming
-        # the mayor, of two that say "said".
-        shown = replace(parsed, terms=(*parsed.terms, *context.borrowed)) if context.borrowed else parsed
-        hits = self._hits(shown, ranked, k, self._said(context.place) if context.goes_on else {})
+        hits = self._hits(
+            parsed, ranked, k, self._said(context.place) if context.goes_on else {}, context.borrowed
+        )
         # Going on leaves out only what was just said: with nothing left, the article ends there.
         past = ("start" if context.back else "end") if context.goes_on and not hits else ""
         return Answer(question, hits, not hits or confidence < line, confidence, past=past)
@@ -551,16 +554,23 @@ class Index:
         return Answer("", hits, not hits, 1.0 if hits else 0.0, about=article)
 
     def _hits(
-        self, question: Question, ranked: list[tuple[int, float]], k: int, said: dict[int, set[int]]
+        self,
+        question: Question,
+        ranked: list[tuple[int, float]],
+        k: int,
+        said: dict[int, set[int]],
+        borrowed: Sequence[str] = (),
     ) -> list[Hit]:
         """The best windows quoted as hits, each showing sentences no earlier hit shows, nor
-        ``said`` (paragraph → its sentences, 0-based, that the conversation has shown).
+        ``said`` (paragraph → its sentences, 0-based, that the conversation has shown). The
+        words a follow-up ``borrowed`` place its answer among sentences its own words tie on.
 
         A window from a paragraph already quoted counts SAME_PARAGRAPH of its score: the next
         hits then come from other paragraphs unless the quoted one is far ahead, which gives
         a reader (and hit@3) a second opinion rather than more of the same paragraph.
         """
         hits: list[Hit] = []
+        leant_on = Question("", tuple(borrowed), None, ())
         shown: dict[int, set[int]] = {}  # paragraph → its sentences (0-based) quoted so far
         remaining = list(ranked)
         while remaining and len(hits) < k:
@@ -577,7 +587,8 @@ class Index:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
             spans = partial(highlights, passage.text, passage.start, question, article.language)
-            hits.append(Hit(passage, score, cite(passage), spans, paragraph))
+            leaned = partial(highlights, passage.text, passage.start, leant_on, article.language)
+            hits.append(Hit(passage, score, cite(passage), spans, paragraph, leaned if borrowed else tuple))
         return hits
 
     def _quote(self, window: int) -> Passage:
@@ -996,20 +1007,25 @@ class Index:
         return max(confidence(question, evidence, top.text) * (lacks if question.bare else 1.0), floor)
 
 
-def _focus(passage: Passage, paragraph: Paragraph, highlights: Sequence[tuple[int, int]]) -> Passage:
-    """The passage's sentence holding most of the highlighted characters (the first of equals),
-    or the passage when nothing is highlighted: what a later "when?" or "what happened next?"
-    takes as the place of the answer."""
+def _focus(
+    passage: Passage,
+    paragraph: Paragraph,
+    highlights: Sequence[tuple[int, int]],
+    leaned: Sequence[tuple[int, int]] = (),
+) -> Passage:
+    """The passage's sentence holding most of the highlighted characters (of equals, most of
+    the ``leaned`` ones, then the first), or the passage when nothing is highlighted: what a
+    later "when?" or "what happened next?" takes as the place of the answer."""
     if not highlights:
         return passage
     numbers = range(passage.first_sentence, passage.last_sentence + 1)
     spans = paragraph.sentences
 
-    def lit(n: int) -> int:
+    def lit(n: int, marked: Sequence[tuple[int, int]]) -> int:
         start, end = spans[n - 1]
-        return sum(max(0, min(end, b) - max(start, a)) for a, b in highlights)
+        return sum(max(0, min(end, b) - max(start, a)) for a, b in marked)
 
-    best = max(numbers, key=lambda n: (lit(n), -n))
+    best = max(numbers, key=lambda n: (lit(n, highlights), lit(n, leaned), -n))
     start, end = spans[best - 1]
     return Passage(passage.article, passage.paragraph, best, best, start, end)
 

@@ -91,7 +91,8 @@ SPILL = (
     "Driver Charged After Acid Spill Closes River Port\n\n"
     "A truck driver was charged on Thursday after his tanker spilled 4,000 gallons of acid at a "
     "river port in Cincinnati.\n\n"
-    "The driver, {driver} of Lexington, Kentucky, was arrested at the scene on Wednesday.\n\n"
+    "The driver, {driver} of Lexington, Kentucky, was arrested at the scene on Wednesday. He was "
+    "released the next day.\n\n"
     "The spill closed the port for nearly 12 hours, and about 300 workers were evacuated."
 )
 
@@ -452,6 +453,15 @@ def test_what_she_said_is_the_sentence_that_names_her() -> None:
     _, mayor = answered(index, "who is the mayor?")
     answer = index.search("what did she say?", [mayor])
     assert "once-in-a-generation" in answer.hits[0].focus.text
+
+
+def test_a_follow_ups_own_words_place_its_answer_before_the_words_it_leans_on() -> None:
+    """ "Was he released?" after "when was he arrested?" stands at "He was released", though the
+    sentence before holds more of what it leans on ("arrested")."""
+    index = Index([parse_text(SPILL.format(driver="Dale Morrow"))])
+    _, arrested = answered(index, "when was he arrested?")
+    answer = index.search("was he released?", [arrested])
+    assert answer.hits[0].focus.text == "He was released the next day."
 
 
 def test_what_is_his_name_asks_for_a_persons_name() -> None:
