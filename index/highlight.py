@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from .question import AnswerType, Question
 from .tokens import Token, tokens
@@ -35,11 +36,12 @@ DATE = re.compile(
     rf"|(?:yesterday|today|tomorrow))\b",
     re.IGNORECASE,
 )
-# An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47", and
-# "Dale Morrow, 47, of Lexington" (a number alone between commas after a word, not in a list
-# of numbers).
+# An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47",
+# "between the ages of 6 and 14", and "Dale Morrow, 47, of Lexington" (a number alone between
+# commas after a word, not in a list of numbers).
 AGE = re.compile(
-    rf"\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b|\b(?:aged?|at the age of)\s+\d{{1,3}}\b"
+    rf"\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b"
+    rf"|\b(?:aged?|ages|at the ages? of|between the ages of)\s+\d{{1,3}}(?:\s*(?:-|–|to|and)\s*\d{{1,3}})?\b"
     rf"|(?<=[^\W\d_], )\d{{1,3}}(?=,)",
     re.IGNORECASE,
 )
@@ -72,7 +74,9 @@ ANSWER_PATTERNS = {
 Span = tuple[int, int]
 
 
-def highlights(text: str, offset: int, question: Question, language: str = "en") -> list[Span]:
+def highlights(
+    text: str, offset: int, question: Question, language: str = "en", leaned: Sequence[str] = ()
+) -> list[Span]:
     """Spans of ``text`` (shifted by ``offset``) to emphasise for ``question``.
 
     Args:
@@ -80,6 +84,9 @@ def highlights(text: str, offset: int, question: Question, language: str = "en")
         offset: where ``text`` starts in its article, so spans come back as article offsets.
         question: the analysed question.
         language: the article's language (for matching terms).
+        leaned: the terms a follow-up leant on, which place the answer's span when the
+            passage has none of the question's own ("where did they land?" after "what
+            happened to the boat?": the name nearest "boat").
 
     Returns:
         Sorted, non-overlapping spans: the question's terms wherever they occur, and — for
@@ -90,7 +97,7 @@ def highlights(text: str, offset: int, question: Question, language: str = "en")
     passage_tokens = _passage_tokens(text, language)
     spans = [(t.start, t.end) for t in passage_tokens if t.term in terms]
     if question.answer_type is not None:
-        spans += _answer_spans(text, question, terms, passage_tokens)
+        spans += _answer_spans(text, question, terms if spans else terms | set(leaned), passage_tokens)
     return [(offset + start, offset + end) for start, end in _merge(spans)]
 
 

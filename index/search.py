@@ -586,7 +586,7 @@ class Index:
             if passage is None:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
-            spans = partial(highlights, passage.text, passage.start, question, article.language)
+            spans = partial(highlights, passage.text, passage.start, question, article.language, borrowed)
             leaned = partial(highlights, passage.text, passage.start, leant_on, article.language)
             hits.append(Hit(passage, score, cite(passage), spans, paragraph, leaned if borrowed else tuple))
         return hits
