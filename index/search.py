@@ -563,7 +563,8 @@ class Index:
     ) -> list[Hit]:
         """The best windows quoted as hits, each showing sentences no earlier hit shows, nor
         ``said`` (paragraph → its sentences, 0-based, that the conversation has shown). The
-        words a follow-up ``borrowed`` place its answer among sentences its own words tie on.
+        words a follow-up ``borrowed`` place its answer: the bold one, in a passage with none of
+        its own words, and the sentence it stands at, of those its own words tie on.
 
         A window from a paragraph already quoted counts SAME_PARAGRAPH of its score: the next
         hits then come from other paragraphs unless the quoted one is far ahead, which gives
