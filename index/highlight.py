@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
 
 from .question import AnswerType, Question
 from .tokens import Token, tokens
@@ -74,9 +73,7 @@ ANSWER_PATTERNS = {
 Span = tuple[int, int]
 
 
-def highlights(
-    text: str, offset: int, question: Question, language: str = "en", leaned: Sequence[str] = ()
-) -> list[Span]:
+def highlights(text: str, offset: int, question: Question, language: str = "en") -> list[Span]:
     """Spans of ``text`` (shifted by ``offset``) to emphasise for ``question``.
 
     Args:
@@ -84,9 +81,6 @@ def highlights(
         offset: where ``text`` starts in its article, so spans come back as article offsets.
         question: the analysed question.
         language: the article's language (for matching terms).
-        leaned: the terms a follow-up leant on, which place the answer's span when the
-            passage has none of the question's own ("where did they land?" after "what
-            happened to the boat?": the name nearest "boat").
 
     Returns:
         Sorted, non-overlapping spans: the question's terms wherever they occur, and — for
@@ -97,7 +91,7 @@ def highlights(
     passage_tokens = _passage_tokens(text, language)
     spans = [(t.start, t.end) for t in passage_tokens if t.term in terms]
     if question.answer_type is not None:
-        spans += _answer_spans(text, question, terms if spans else terms | set(leaned), passage_tokens)
+        spans += _answer_spans(text, question, terms, passage_tokens)
     return [(offset + start, offset + end) for start, end in _merge(spans)]
 
 

@@ -563,8 +563,7 @@ class Index:
     ) -> list[Hit]:
         """The best windows quoted as hits, each showing sentences no earlier hit shows, nor
         ``said`` (paragraph → its sentences, 0-based, that the conversation has shown). The
-        words a follow-up ``borrowed`` place its answer: the bold one, in a passage with none of
-        its own words, and the sentence it stands at, of those its own words tie on.
+        words a follow-up ``borrowed`` place its answer among sentences its own words tie on.
 
         A window from a paragraph already quoted counts SAME_PARAGRAPH of its score: the next
         hits then come from other paragraphs unless the quoted one is far ahead, which gives
@@ -587,7 +586,7 @@ class Index:
             if passage is None:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
-            spans = partial(highlights, passage.text, passage.start, question, article.language, borrowed)
+            spans = partial(highlights, passage.text, passage.start, question, article.language)
             leaned = partial(highlights, passage.text, passage.start, leant_on, article.language)
             hits.append(Hit(passage, score, cite(passage), spans, paragraph, leaned if borrowed else tuple))
         return hits

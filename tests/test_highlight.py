@@ -107,12 +107,3 @@ def test_a_search_hit_highlights_the_number_for_how_many():
 def test_odd_passages_do_not_raise(text):
     for question in ("how many?", "when?", "who?", "where?", "what?"):
         marked(question, text, offset=7)
-
-
-def test_a_follow_ups_answer_is_placed_by_the_words_it_leant_on() -> None:
-    """ "Where did they land?" after "what happened to the boat?": no word of its own is in the
-    passage, so the place nearest "boat" answers it, not the first name of the passage."""
-    text = "Haddad fled Syria in 2015. They crossed the sea in a small boat to the island of Lesbos."
-    question = analyse("where did they land?")
-    assert [text[s:e] for s, e in highlights(text, 0, question)] == ["Syria"]
-    assert [text[s:e] for s, e in highlights(text, 0, question, "en", ("boat",))] == ["Lesbos"]
