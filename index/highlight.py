@@ -45,9 +45,11 @@ AGE = re.compile(
     re.IGNORECASE,
 )
 # A time or a distance, as "how long" asks for one: "30 years", "nearly 12 hours", "a week",
-# "2,500 miles", "six-month" (not the rate of "$1 a year").
+# "2,500 miles", "six-month" (not the rate of "$1 a year"). At most three number words before
+# the unit ("two hundred thousand years"): an unbounded run, tried from each of its words,
+# took time growing with its square.
 LENGTH = re.compile(
-    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|(?<!\d )an?)(?:[\s-](?:{_NUMBER_WORDS}))*[\s-]"
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|(?<!\d )an?)(?:[\s-](?:{_NUMBER_WORDS})){{0,3}}[\s-]"
     rf"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
     rf"|km|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|yards?)\b",
     re.IGNORECASE,

@@ -63,6 +63,11 @@ def test_highlighted_words(question, text, expected):
             "Dale Morrow",
         ),
         (
+            "how long did it take?",
+            "The canyon took two hundred thousand years to form.",
+            "two hundred thousand years",
+        ),
+        (
             "how long is the lease?",
             "The city will spend $150 million. The owners will lease the land for $1 a year for 30 years.",
             "30 years",
