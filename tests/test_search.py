@@ -102,12 +102,18 @@ def test_a_score_or_a_number_of_things_is_asked_for_as_a_number(question: str) -
 
 
 @pytest.mark.parametrize(
-    ("question", "bare"),
-    [("how old is he?", True), ("How old was Messi?", False), ("at what age did she retire?", False)],
+    ("question", "expected", "bare"),
+    [
+        ("how old is he?", AnswerType.AGE, True),
+        ("How old was Messi?", AnswerType.AGE, False),
+        ("at what age did she retire?", AnswerType.AGE, False),
+        ("for how long?", AnswerType.LENGTH, True),  # a time or a distance
+        ("How long is the Rhine?", AnswerType.LENGTH, False),
+    ],
 )
-def test_an_age_is_asked_for_as_an_age(question: str, bare: bool) -> None:
+def test_an_age_or_a_length_is_asked_for_as_such(question: str, expected: AnswerType, bare: bool) -> None:
     asked = analyse(question)
-    assert asked.answer_type is AnswerType.AGE
+    assert asked.answer_type is expected
     assert asked.bare is bare
 
 
@@ -127,13 +133,6 @@ def test_what_is_his_name_asks_for_a_name_and_names_nothing(
     asked = analyse(question)
     assert asked.answer_type is expected
     assert asked.bare is (expected is not None)
-
-
-@pytest.mark.parametrize(("question", "bare"), [("for how long?", True), ("How long is the Rhine?", False)])
-def test_how_long_asks_for_a_time_or_a_distance(question: str, bare: bool) -> None:
-    asked = analyse(question)
-    assert asked.answer_type is AnswerType.LENGTH
-    assert asked.bare is bare
 
 
 @pytest.mark.parametrize(
