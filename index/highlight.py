@@ -61,6 +61,18 @@ NAME = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|van|von|al|bin|du|la
 FULL_NAME = re.compile(
     r"\b[A-Z][a-z][\w'’.-]*(?:\s+(?:(?:de|van|von|al|bin|du|la|le)\s+)?[A-Z][a-z][\w'’-]*)+"
 )
+# How something was received: by the public ("was met with protests"), critics ("praised"),
+# buyers and the charts ("reached number four", "sold 80,000 copies", "went platinum").
+RECEPTION = re.compile(
+    rf"\b(?:number|No\.)\s*(?:\d+|{_NUMBER_WORDS})\b|\btop\s+(?:\d+|ten|five|forty)\b"
+    r"|\bmet\s+with(?:\s+[\w-]+){1,2}"
+    r"|\b(?:critics?|critical(?:ly)?|acclaim(?:ed)?|prais\w*|reviews?|reviewers?|success(?:ful|fully)?|hits?|"
+    r"charts?|charted|peaked|debuted|Billboard|platinum|gold|sold|sales|copies|box\s+office|gross(?:ed)?|"
+    r"best[- ]selling|popular(?:ity)?|award(?:s|ed)?|nominat\w+|protests?|protested|condemn\w*|welcom\w*|"
+    r"outrage\w*|backlash|criticis\w+|criticiz\w+|applau\w+|cheer\w*|reacted|reactions?|responses?|received|"
+    r"reception|positive|negative|mixed|favou?rabl[ey]|flop(?:ped)?|fail(?:ed|ure)|panned)\b",
+    re.IGNORECASE,
+)
 # What an answer of each type looks like.
 ANSWER_PATTERNS = {
     AnswerType.NUMBER: NUMBER,
@@ -70,6 +82,7 @@ ANSWER_PATTERNS = {
     AnswerType.PERSON: NAME,
     AnswerType.PLACE: NAME,
     AnswerType.NAME: FULL_NAME,
+    AnswerType.RECEPTION: RECEPTION,
 }
 
 Span = tuple[int, int]

@@ -19,6 +19,7 @@ class AnswerType(Enum):
     PERSON = "person"  # who / whom / whose
     PLACE = "place"  # where / in which country …
     NAME = "name"  # what is his name?
+    RECEPTION = "reception"  # how was it received? / was it a success? / how did people react?
 
 
 # The wording that only frames the question ("how many", "what year") is removed before the
@@ -43,6 +44,31 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
 ]  # fmt: skip
 
 
+# How something was received: "how was it received?", "was the album a success?", "did it do
+# well?", "how did people react?", "what was the reaction to the speech?". The answer says so in
+# its own words ("The order was met with protests", "It debuted at number one"), so the words
+# that only ask it ("received", "success", "react") are a frame, and so are those naming whose
+# reaction ("people", "critics"): the rest ("the album", "the speech") is looked for.
+_RECEPTION = re.compile(
+    r"\bhow\s+(?:was|were|is|are|has|have)\s+(?:\w+\s+){0,3}?(?:received|reviewed|perceived|accepted|rated)\b"
+    r"|\bhow\s+(?:did|do|does|has|have)\s+(?:\w+\s+){0,3}?(?:react|respond|receive|review|sell|fare|perform|feel)\b"
+    # "How did it go?", "how did she do in the polls?", not "how did he do it?".
+    r"|\bhow\s+(?:did|does|has|have)\s+(?:\w+\s+){0,3}?(?:do|go)\b(?=\W*$|\s+(?:in|at|with|on|overall)\b)"
+    r"|\bhow\s+(?:well|successful|popular)\b"
+    # As a yes/no question only: "compounding was not popular in what machines?" asks for machines.
+    r"|^\W*(?:so\s+)?(?:was|were|is|are|did|does|has|have)\s+(?:\w+\s+){0,3}?(?:a\s+)?"
+    r"(?:success|successful|popular|hit|well[- ]received|succeed|do\s+well|sell\s+well|chart)\b"
+    # Not "what type of reaction…?", "what is the body's response?".
+    r"|\bwhat(?:'s|’s|s|\s+is|\s+was|\s+were)\s+(?:the\s+|their\s+|his\s+|her\s+|its\s+)?"
+    r"(?:public\s+|critical\s+|initial\s+|popular\s+)?(?:reaction|reactions|response|reception|reviews?)\W*(?:to\b|$)",
+    re.IGNORECASE,
+)
+_RECEPTION_FRAME = re.compile(
+    r"\b(?:received|reviewed|perceived|accepted|rated|react|respond|receive|review|do|go|sell|fare|perform|feel|"
+    r"well|successful|success|popular|hit|succeed|chart|reaction|reactions|response|reception|reviews)\b"
+    r"|\b(?:people|the public|public|fans|critics|audiences?|everyone|others)\b",
+    re.IGNORECASE,
+)
 _HOW_COME = re.compile(r"\bhow\s+come\b", re.IGNORECASE)
 
 # Any question word: the first one says what the question asks ("What team did the player who
@@ -78,6 +104,9 @@ def analyse(text: str, language: str = "en") -> Question:
         framed = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
     if language == "en":  # "how come?" asks why: its "come" names nothing to look for
         framed = _HOW_COME.sub(lambda match: " " * len(match.group()), framed)
+    if answer_type is None and language == "en" and _RECEPTION.search(text):
+        answer_type = AnswerType.RECEPTION
+        framed = _RECEPTION_FRAME.sub(lambda match: " " * len(match.group()), framed)
     question_tokens = tuple(tokens(framed, language))
     bare = answer_type is not None and not question_tokens
     if bare:  # "how many?" alone: better to use what there is than nothing

@@ -97,6 +97,17 @@ SPILL = (
 )
 
 
+# A made-up review of a debut album: who else played on it is told right after who produced
+# it, and how it was received a paragraph on, in words of its own.
+ALBUM = parse_text(
+    "Mara Quill's First Album\n\n"
+    "Mara Quill recorded her first album, Glass Rivers, in Nashville in 2015. Tom Arden produced it. "
+    "Jon Pell played guitar on every track, and the cellist Ada Voss joined her for two songs.\n\n"
+    "The album reached number four on the folk charts.\n\n"
+    "Quill toured Canada the next year with a new band."
+)
+
+
 @pytest.fixture(scope="module")
 def seed_index() -> Index:
     return Index([default_article()])
@@ -417,6 +428,49 @@ def test_a_follow_up_leans_on_the_previous_question_and_answer(seed_index, follo
     answer = seed_index.search(follow_up, [turn])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # a resolved follow-up is not declined for being short
+
+
+def test_who_else_is_answered_by_what_follows_the_last_answer() -> None:
+    """ "Who else did she work with?" after "who produced the album?" ("Tom Arden produced it.")
+    asks for more of what that answer tells: the passage running on past it answers, though the
+    article never says "work" (it was declined at 0)."""
+    index = Index([ALBUM])
+    _, produced = answered(index, "who produced the album?")
+    assert produced.answer == "Tom Arden produced it."
+    answer = index.search("who else did she work with?", [produced])
+    assert not answer.declined
+    assert "Jon Pell played guitar" in answer.hits[0].passage.text
+
+
+def test_asking_for_more_of_the_same_passage_is_still_declined() -> None:
+    """What the last answer's passage has already told is no more: "did she win any other
+    awards?" after "who played guitar?" has nothing past it to show."""
+    index = Index([ALBUM])
+    _, guitar = answered(index, "who played guitar?")
+    assert index.search("did she win any other awards?", [guitar]).declined
+
+
+@pytest.mark.parametrize(
+    ("article", "asked", "reaction", "received"),
+    [
+        # The next paragraph says "more people will be sent": "people" only asks whose reaction.
+        (None, "what did putin announce?", "and how did people react?", "met with protests"),
+        (ALBUM, "what did she record?", "how was it received?", "number four"),
+        (ALBUM, "who produced the album?", "was it a success?", "number four"),
+    ],
+)
+def test_how_it_was_received_is_what_the_article_says_of_its_reception(
+    seed_index, article, asked: str, reaction: str, received: str
+) -> None:
+    """The reception is told in words of its own ("The order was met with protests", "reached
+    number four on the folk charts"): the answer stands there, that in bold."""
+    index = Index([article]) if article is not None else seed_index
+    _, turn = answered(index, asked)
+    answer = index.search(reaction, [turn])
+    assert not answer.declined
+    hit = answer.hits[0]
+    assert received in hit.focus.text
+    assert received in [hit.passage.article.text[s:e] for s, e in hit.highlights]
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,35 @@ def test_what_is_his_name_asks_for_a_name_and_names_nothing(
 
 
 @pytest.mark.parametrize(
+    ("question", "expected", "terms"),
+    [
+        # The words that only ask how it was received, and whose reaction, are its frame.
+        ("how did people react?", AnswerType.RECEPTION, ()),
+        ("how was it received?", AnswerType.RECEPTION, ()),
+        ("was it a success?", AnswerType.RECEPTION, ()),
+        ("Was the album successful?", AnswerType.RECEPTION, ("album",)),
+        ("what was the reaction to the speech?", AnswerType.RECEPTION, ("speech",)),
+        ("How was his debut received by critics?", AnswerType.RECEPTION, ("debut",)),
+        ("did it do well?", AnswerType.RECEPTION, ()),
+        # Not asked how something was received.
+        ("what type of reaction is present?", None, ("type", "reaction", "present")),
+        ("Compounding was not popular in what machines?", None, ("compound", "popular", "machin")),
+        ("did he respond?", None, ("respond",)),
+        ("how did he do it?", None, ()),  # asks how it was done
+    ],
+)
+def test_how_it_was_received_is_asked_for_as_such(
+    question: str, expected: AnswerType | None, terms: tuple[str, ...]
+) -> None:
+    asked = analyse(question)
+    assert asked.answer_type is expected
+    if terms or expected is None:
+        assert asked.terms == terms
+    else:
+        assert asked.bare  # framed alone: its words are kept to look for, as "how many?" keeps them
+
+
+@pytest.mark.parametrize(
     ("question", "terms"),
     [("how come?", ()), ("How come the plugs broke?", ("plug", "break")), ("when did he come?", ("come",))],
 )
