@@ -85,6 +85,11 @@ ANSWER_PATTERNS = {
     AnswerType.RECEPTION: RECEPTION,
 }
 
+# Numbers and names are not looked for in dates that name a month or a day ("February 6",
+# "Sept. 21, 2022", "on Monday"); a bare year may be a count ("1500 troops").
+_NOT_IN_DATES = (NUMBER, NAME, FULL_NAME)
+_NAMED = re.compile(r"[^\W\d_]{3}")
+
 Span = tuple[int, int]
 
 
@@ -140,7 +145,10 @@ def _answer_spans(
 @functools.lru_cache(maxsize=512)
 def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, frozenset[str], bool], ...]:
     """Every match of ``pattern`` in ``text``: (start, end, its words casefolded, whether it is
-    one capitalised word at the start of a sentence). Kept, like the passage's tokens."""
+    one capitalised word at the start of a sentence). Kept, like the passage's tokens. A number
+    or a name inside a date is not one: "February 6" is no count, "Monday" no person or place."""
+    in_dates = pattern in _NOT_IN_DATES
+    dates = [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group())] if in_dates else []
     return tuple(
         (
             match.start(),
@@ -149,12 +157,18 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
             _starts_sentence(text, match.start()) and " " not in match.group(),
         )
         for match in pattern.finditer(text)
+        if not any(start < match.end() and match.start() < end for start, end in dates)
     )
 
 
 def mentions(pattern: re.Pattern[str], text: str) -> bool:
     """Whether ``text`` has a match of ``pattern`` (NUMBER, DATE, NAME), from the same cache."""
     return bool(_candidates(pattern, text))
+
+
+def names_in(text: str) -> list[str]:
+    """The names ``text`` gives (NAME), but a capitalised word that only starts a sentence."""
+    return [text[start:end] for start, end, _, lone_capital in _candidates(NAME, text) if not lone_capital]
 
 
 def _starts_sentence(text: str, index: int) -> bool:

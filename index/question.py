@@ -70,6 +70,10 @@ _RECEPTION_FRAME = re.compile(
     re.IGNORECASE,
 )
 _HOW_COME = re.compile(r"\bhow\s+come\b", re.IGNORECASE)
+# Words that only sharpen a question: "where exactly?" is "where?", not a search for "exactly".
+_SHARPENING = re.compile(
+    r"\b(?:exactly|precisely|approximately|roughly|actually|specifically|basically)\b", re.IGNORECASE
+)
 
 # Any question word: the first one says what the question asks ("What team did the player who
 # …" asks for a team, not a person).
@@ -104,6 +108,7 @@ def analyse(text: str, language: str = "en") -> Question:
         framed = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
     if language == "en":  # "how come?" asks why: its "come" names nothing to look for
         framed = _HOW_COME.sub(lambda match: " " * len(match.group()), framed)
+        framed = _SHARPENING.sub(lambda match: " " * len(match.group()), framed)
     if answer_type is None and language == "en" and _RECEPTION.search(text):
         answer_type = AnswerType.RECEPTION
         framed = _RECEPTION_FRAME.sub(lambda match: " " * len(match.group()), framed)

@@ -34,13 +34,13 @@ from .conversation import (
     refers_back,
 )
 from .derived import derived
-from .highlight import ANSWER_PATTERNS, highlights, mentions
+from .highlight import ANSWER_PATTERNS, highlights, mentions, names_in
 from .passages import Passage, paragraph_passages, quoted, widen
 from .question import Question, analyse
 from .scoring import sentence_scorers
 from .sentences import Paragraph, split_paragraphs
 from .summary import SUMMARY_SENTENCES, key_sentences
-from .tokens import stemmer, tokenize
+from .tokens import stemmer, tokenize, tokens
 from .vectors import Sentences, closest
 from .vectors import joined as joined_sentences
 from .vectors import mean as mean_vector
@@ -383,6 +383,10 @@ class Index:
                 borrowed += [t for t in earlier if t not in parsed.terms and t not in OPEN_TERMS]
                 if earlier:
                     break
+            if _PERSONAL.search(question) and asks_who_said(history[-1].question):
+                # "What did he say?" after "who said that?" is about who said it: the names
+                # its answer gives ("…, Interior Minister Suleyman Soylu told reporters").
+                borrowed = [t.term for name in names_in(history[-1].answer) for t in tokens(name)] + borrowed
             borrowed = list(dict.fromkeys(borrowed))
         anchors = (locate(turn, self.articles) for turn in reversed(history))
         anchor = next((a for a in anchors if a is not None), None)
@@ -1074,6 +1078,7 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|and|for|on)\s
 
 # The words of "when did that happen?" or "when did he say it?": they name nothing but the last answer.
 _ASKS_OF_IT = OPEN_TERMS | ATTRIBUTION_TERMS
+_PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 
 
 def _it_is_the_article(history: Sequence[Turn]) -> bool:

@@ -430,6 +430,43 @@ def test_a_follow_up_leans_on_the_previous_question_and_answer(seed_index, follo
     assert not answer.declined  # a resolved follow-up is not declined for being short
 
 
+# A made-up quake report: the minister who says what collapsed is quoted a paragraph on, and a
+# rescue group "said" more in the paragraph after.
+QUAKE = parse_text(
+    "Strong Earthquake Shakes Southern Turkey\n\n"
+    "A magnitude 6.4 earthquake struck southern Turkey on Monday evening, killing at least 12 people.\n\n"
+    "The quake hit at 8:04 p.m. local time near the city of Antakya, in Hatay province.\n\n"
+    "Several buildings that had been damaged in February's deadly earthquakes collapsed, Interior "
+    "Minister Suleyman Soylu told reporters. Rescue teams were searching the rubble through the night.\n\n"
+    '"We are checking every building, street by street," Soylu said. He urged residents not to '
+    "return to damaged homes.\n\n"
+    "The tremor was felt as far away as Syria. In northern Syria, the White Helmets rescue group "
+    "said at least 130 people were hurt, most of them while fleeing buildings in panic."
+)
+
+
+def test_he_after_who_said_that_is_who_said_it() -> None:
+    """ "What did he say?" after "who said that?" is about the minister that answer names, not
+    about the rescue group that "said" more in the paragraph after."""
+    index = Index([QUAKE])
+    _, collapsed = answered(index, "what collapsed?")
+    _, who = answered(index, "who said that?", [collapsed])
+    answer = index.search("what did he say?", [collapsed, who])
+    assert "Soylu" in answer.hits[0].passage.text
+    assert "White Helmets" not in answer.hits[0].passage.text
+
+
+def test_where_exactly_is_where() -> None:
+    """ "Where exactly?" after "when?" asks "where?" of the same answer: it was declined at 0 for
+    the "exactly" no passage says."""
+    index = Index([QUAKE])
+    _, happened = answered(index, "what happened?")
+    _, when = answered(index, "when?", [happened])
+    answer = index.search("where exactly?", [happened, when])
+    assert not answer.declined
+    assert "Turkey" in [answer.hits[0].passage.article.text[s:e] for s, e in answer.hits[0].highlights]
+
+
 def test_who_else_is_answered_by_what_follows_the_last_answer() -> None:
     """ "Who else did she work with?" after "who produced the album?" ("Tom Arden produced it.")
     asks for more of what that answer tells: the passage running on past it answers, though the

@@ -79,6 +79,39 @@ def test_the_answer_is_highlighted(question, text, answer):
 
 
 @pytest.mark.parametrize(
+    ("question", "text", "answer", "not_answer"),
+    [
+        # A date's day is no count, its month no person.
+        (
+            "how many died then?",
+            "Hatay was worst hit by the February 6 earthquakes, which killed more than 50,000 people.",
+            "50,000",
+            "6",
+        ),
+        (
+            "who said that?",
+            "Buildings hit in February's quakes fell, Interior Minister Suleyman Soylu told reporters.",
+            "Interior Minister Suleyman Soylu",
+            "February's",
+        ),
+        # a number that could be a year may be a count
+        ("how many troops?", "On Monday, 1500 troops arrived.", "1500", "Monday"),
+        (
+            "how did people react?",
+            "Putin responded by announcing the call-up. The order was met with protests, and thousands fled.",
+            "met with protests",
+            "responded",
+        ),
+        ("was it a success?", "The album reached number four on the folk charts.", "number four", "album"),
+    ],
+)
+def test_the_answer_is_not_what_only_looks_like_one(question, text, answer, not_answer):
+    words = marked(question, text)
+    assert answer in words
+    assert not_answer not in words
+
+
+@pytest.mark.parametrize(
     ("question", "text"),
     [
         ("how many reservists?", "Nothing relevant is written here."),

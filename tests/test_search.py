@@ -165,6 +165,22 @@ def test_how_it_was_received_is_asked_for_as_such(
 
 
 @pytest.mark.parametrize(
+    ("question", "expected", "bare"),
+    [
+        ("where exactly?", AnswerType.PLACE, True),  # "where?": "exactly" is not looked for
+        ("how many exactly?", AnswerType.NUMBER, True),
+        ("when precisely was it?", AnswerType.DATE, True),
+    ],
+)
+def test_a_word_that_only_sharpens_a_question_names_nothing(
+    question: str, expected: AnswerType, bare: bool
+) -> None:
+    asked = analyse(question)
+    assert (asked.answer_type, asked.bare) == (expected, bare)
+    assert analyse("what exactly did he say?").terms == ("say",)
+
+
+@pytest.mark.parametrize(
     ("question", "terms"),
     [("how come?", ()), ("How come the plugs broke?", ("plug", "break")), ("when did he come?", ("come",))],
 )
