@@ -89,11 +89,17 @@ ANSWER_PATTERNS = {
 # "Sept. 21, 2022", "on Monday"); a bare year may be a count ("1500 troops").
 _NOT_IN_DATES = (NUMBER, NAME, FULL_NAME)
 _NAMED = re.compile(r"[^\W\d_]{3}")
+_NAMES = (NAME, FULL_NAME)
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+[\"“]?[A-Z]")
+# A capitalised word after a lower-case word or a comma: not a sentence's first.
+_INSIDE_CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][\w'’-]*)")
 
 Span = tuple[int, int]
 
 
-def highlights(text: str, offset: int, question: Question, language: str = "en") -> list[Span]:
+def highlights(
+    text: str, offset: int, question: Question, language: str = "en", proper: frozenset[str] = frozenset()
+) -> list[Span]:
     """Spans of ``text`` (shifted by ``offset``) to emphasise for ``question``.
 
     Args:
@@ -101,6 +107,8 @@ def highlights(text: str, offset: int, question: Question, language: str = "en")
         offset: where ``text`` starts in its article, so spans come back as article offsets.
         question: the analysed question.
         language: the article's language (for matching terms).
+        proper: words the article writes capitalised inside a sentence (:func:`proper_nouns`),
+            so names even where they start one ("Putin responded…").
 
     Returns:
         Sorted, non-overlapping spans: the question's terms wherever they occur, and — for
@@ -111,8 +119,14 @@ def highlights(text: str, offset: int, question: Question, language: str = "en")
     passage_tokens = _passage_tokens(text, language)
     spans = [(t.start, t.end) for t in passage_tokens if t.term in terms]
     if question.answer_type is not None:
-        spans += _answer_spans(text, question, terms, passage_tokens)
+        spans += _answer_spans(text, question, terms, passage_tokens, proper)
     return [(offset + start, offset + end) for start, end in _merge(spans)]
+
+
+def proper_nouns(text: str) -> frozenset[str]:
+    """The words ``text`` capitalises inside a sentence (casefolded): names, which a sentence
+    may start with too ("Putin responded…", where "Several buildings…" is no name)."""
+    return frozenset(match.group(1).casefold() for match in _INSIDE_CAPITALISED.finditer(text))
 
 
 @functools.lru_cache(maxsize=512)
@@ -123,7 +137,7 @@ def _passage_tokens(text: str, language: str) -> tuple[Token, ...]:
 
 
 def _answer_spans(
-    text: str, question: Question, terms: set[str], passage_tokens: tuple[Token, ...]
+    text: str, question: Question, terms: set[str], passage_tokens: tuple[Token, ...], proper: frozenset[str]
 ) -> list[Span]:
     pattern = ANSWER_PATTERNS[question.answer_type]
     question_words = {w.casefold() for w in re.findall(r"\w+", question.text)}
@@ -131,15 +145,24 @@ def _answer_spans(
         (start, end)
         for start, end, words, lone_capital in _candidates(pattern, text)
         # not the question's own words, nor a lone capital that only starts a sentence
-        if not (words <= question_words or lone_capital)
+        if not (words <= question_words or (lone_capital and not words <= proper))
     ]
     if not found:
         return []
-    # Prefer the candidates closest to where the question's terms are.
-    anchors = [(t.start + t.end) / 2 for t in passage_tokens if t.term in terms]
+    # Prefer the candidates closest to where the question's terms are: for a name, the nearest
+    # edge ("Zelensky says that Russians…": Zelensky, who says).
+    anchors = [(t.start, t.end) for t in passage_tokens if t.term in terms]
     if not anchors:
         return found[:1]
-    return sorted(found, key=lambda span: min(abs((span[0] + span[1]) / 2 - a) for a in anchors))[:1]
+    if pattern in _NAMES:
+
+        def apart(span: Span, anchor: Span) -> tuple[bool, int]:
+            """Whether a sentence ends between them, and the characters between them."""
+            (_, end), (start, _) = sorted([span, anchor])
+            return _SENTENCE_END.search(text, end, start) is not None, max(start - end, 0)
+
+        return sorted(found, key=lambda span: min(apart(span, anchor) for anchor in anchors))[:1]
+    return sorted(found, key=lambda span: min(abs((span[0] + span[1] - a - b) / 2) for a, b in anchors))[:1]
 
 
 @functools.lru_cache(maxsize=512)

@@ -34,7 +34,7 @@ from .conversation import (
     refers_back,
 )
 from .derived import derived
-from .highlight import ANSWER_PATTERNS, highlights, mentions, names_in
+from .highlight import ANSWER_PATTERNS, highlights, mentions, names_in, proper_nouns
 from .passages import Passage, paragraph_passages, quoted, widen
 from .question import Question, analyse
 from .scoring import sentence_scorers
@@ -274,6 +274,7 @@ class Index:
         self._paragraph_at = {(a, paragraph.number): i for i, (a, paragraph) in enumerate(self.paragraphs)}
         self._paragraphs_of: dict[Article, range] = {}  # an article → its paragraphs' positions
         self._article_terms: dict[Article, frozenset[str]] = {}
+        self._proper_nouns: dict[Article, frozenset[str]] = {}  # the names each article shown writes
         for i, (a, _) in enumerate(self.paragraphs):
             self._paragraphs_of[a] = range(self._paragraphs_of.get(a, range(i, i)).start, i + 1)
 
@@ -596,7 +597,9 @@ class Index:
             if passage is None:
                 continue
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
-            spans = partial(highlights, passage.text, passage.start, question, article.language)
+            if (proper := self._proper_nouns.get(article)) is None:  # once per article shown
+                proper = self._proper_nouns[article] = proper_nouns(article.text)
+            spans = partial(highlights, passage.text, passage.start, question, article.language, proper)
             leaned = partial(highlights, passage.text, passage.start, leant_on, article.language)
             hits.append(Hit(passage, score, cite(passage), spans, paragraph, leaned if borrowed else tuple))
         return hits

@@ -5,7 +5,7 @@ from itertools import pairwise
 import pytest
 
 from index import Index, default_article
-from index.highlight import highlights
+from index.highlight import highlights, proper_nouns
 from index.question import analyse
 
 
@@ -136,6 +136,29 @@ def test_a_search_hit_highlights_the_number_for_how_many():
     words = [text[start:end] for start, end in answer.hits[0].highlights]
     assert "300,000" in words
     assert "reservists" in words
+
+
+@pytest.mark.parametrize(
+    ("question", "person", "not_person"),
+    [
+        # A name starting its sentence is a name where the article writes it so inside one too…
+        ("who called up the reservists?", "Putin", "Russians"),  # …and the next sentence is another's
+        ("who gave a speech?", "Putin", "Kremlin"),
+    ],
+)
+def test_who_is_the_name_in_the_sentence_that_answers(question: str, person: str, not_person: str) -> None:
+    answer = Index([default_article()]).search(question)
+    text = default_article().text
+    words = [text[start:end] for start, end in answer.hits[0].highlights]
+    assert person in words
+    assert not_person not in words
+
+
+def test_who_said_it_is_the_name_beside_the_saying() -> None:
+    """The nearest name by its edge: "Zelensky says that Russians…" is said by Zelensky."""
+    text = "Ukrainian President Volodymyr Zelensky says that Russians are increasingly opting to flee."
+    assert marked("who says that?", text)[0] == "Ukrainian President Volodymyr Zelensky"
+    assert proper_nouns("He met Putin. Putin left. Several stayed.") == {"putin"}
 
 
 @pytest.mark.parametrize(
