@@ -51,7 +51,9 @@ AGE = re.compile(
 LENGTH = re.compile(
     rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|(?<!\d )an?)(?:[\s-](?:{_NUMBER_WORDS})){{0,3}}[\s-]"
     rf"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
-    rf"|km|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|yards?)\b",
+    rf"|km|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|yards?)\b"
+    # …or a span of years: "from 2014 until his resignation in 2022", "between 1998 and 2004".
+    rf"|\b(?:from|between)\s+(?:1\d|20)\d{{2}}\s+(?:to|until|till|through|and)\s+(?:[\w'’]+\s+){{0,4}}?(?:1\d|20)\d{{2}}\b",
     re.IGNORECASE,
 )
 # A name: capitalised words, possibly joined by "of"/"de"/"van" ("Andriy Yusov", "Rhode Island").
@@ -90,6 +92,9 @@ ANSWER_PATTERNS = {
 _NOT_IN_DATES = (NUMBER, NAME, FULL_NAME)
 _NAMED = re.compile(r"[^\W\d_]{3}")
 _NAMES = (NAME, FULL_NAME)
+_SAYS = re.compile(r"\s+(?:said|says|say|told|added|announced|stated|wrote|warned|estimated)\b")
+_HOW_MUCH = re.compile(r"\bhow\s+much\b", re.IGNORECASE)
+_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds|cents|yen|rubles?|roubles?)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+[\"“]?[A-Z]")
 # A capitalised word after a lower-case word or a comma: not a sentence's first.
 _INSIDE_CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][\w'’-]*)")
@@ -144,9 +149,13 @@ def _answer_spans(
     found = [
         (start, end)
         for start, end, words, lone_capital in _candidates(pattern, text)
-        # not the question's own words, nor a lone capital that only starts a sentence
-        if not (words <= question_words or (lone_capital and not words <= proper))
+        # not the question's own words, nor a lone capital that only starts a sentence — unless
+        # the article writes it as a name, or it says something ("Prosecutors said…")
+        if not words <= question_words
+        and not (lone_capital and not words <= proper and not _SAYS.match(text, end))
     ]
+    if pattern is NUMBER and _HOW_MUCH.search(question.text):  # an amount of money, if any
+        found = [span for span in found if _MONEY.search(text, *span)] or found
     if not found:
         return []
     # Prefer the candidates closest to where the question's terms are: for a name, the nearest
@@ -172,6 +181,8 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
     or a name inside a date is not one: "February 6" is no count, "Monday" no person or place."""
     in_dates = pattern in _NOT_IN_DATES
     dates = [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group())] if in_dates else []
+    if pattern is NUMBER:  # nor an age ("Keane, 61,")
+        dates += [m.span() for m in AGE.finditer(text)]
     return tuple(
         (
             match.start(),

@@ -68,6 +68,11 @@ def test_highlighted_words(question, text, expected):
             "two hundred thousand years",
         ),
         (
+            "how long was he mayor?",
+            "Keane served as mayor from 2014 until his resignation in 2022, after a search.",
+            "from 2014 until his resignation in 2022",
+        ),
+        (
             "how long is the lease?",
             "The city will spend $150 million. The owners will lease the land for $1 a year for 30 years.",
             "30 years",
@@ -103,6 +108,16 @@ def test_the_answer_is_highlighted(question, text, answer):
             "responded",
         ),
         ("was it a success?", "The album reached number four on the folk charts.", "number four", "album"),
+        # An age is no count, and "how much" asks for money where there is some.
+        ("how many counts?", "Keane, 61, was convicted on 14 counts.", "14", "61"),
+        (
+            "how much?",
+            "Keane, 61, was convicted. Prosecutors said he took bribes for 14 contracts worth $12 million.",
+            "$12 million",
+            "14",
+        ),
+        # Who said it may be no name: a capitalised word that starts a sentence and says something.
+        ("who said that?", "Keane was convicted. Prosecutors said he accepted cash.", "Prosecutors", "Keane"),
     ],
 )
 def test_the_answer_is_not_what_only_looks_like_one(question, text, answer, not_answer):
