@@ -32,6 +32,7 @@ DATE = re.compile(
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?"
     rf"|(?:{_WEEKDAYS})|(?:1\d|20)\d{{2}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century"
     rf"|(?:last|next|this|that)\s+(?:week|month|year|summer|winter|spring|autumn|fall)"
+    rf"|(?:(?:over|in|during|since|through|until|by)\s+the|early|late)\s+(?:summer|winter|spring|autumn|fall)"
     rf"|(?:yesterday|today|tomorrow))\b",
     re.IGNORECASE,
 )

@@ -47,6 +47,11 @@ def test_highlighted_words(question, text, expected):
             "Putin announced the call-up on September 21, 2022.",
             "September 21",
         ),
+        (
+            "when was the counteroffensive launched?",
+            "The gains are from a counteroffensive Ukraine launched over the summer in the south.",
+            "over the summer",
+        ),
         ("who is the spokesman of the directorate?", "The spokesman, Andriy Yusov, spoke.", "Andriy Yusov"),
         ("where did the citizens go?", "The citizens went to Petropavl in winter.", "Petropavl"),
         ("how much land was retaken?", "Forces retook 2,316 square miles of land.", "2,316"),
