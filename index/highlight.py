@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+from .conversation import ATTRIBUTION_TERMS
 from .question import AnswerType, Question
 from .tokens import Token, tokens
 
@@ -58,11 +59,13 @@ LENGTH = re.compile(
     re.IGNORECASE,
 )
 # A name: capitalised words, possibly joined by "of"/"de"/"van" ("Andriy Yusov", "Rhode Island").
-NAME = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|van|von|al|bin|du|la|le)\s+)?[A-Z][\w'’-]*[\w])*")
+NAME = re.compile(
+    r"\b[A-Z][\w'’.-]*[\w](?:[^\S\n]+(?:(?:of|de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][\w'’-]*[\w])*"
+)
 # A person's name as a report gives it first: capitalised words, two or more ("Dale Morrow",
 # "Mayor Laura Chen"), not a lone "Kenya" or "CNN".
 FULL_NAME = re.compile(
-    r"\b[A-Z][a-z][\w'’.-]*(?:\s+(?:(?:de|van|von|al|bin|du|la|le)\s+)?[A-Z][a-z][\w'’-]*)+"
+    r"\b[A-Z][a-z][\w'’.-]*(?:[^\S\n]+(?:(?:de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][a-z][\w'’-]*)+"
 )
 # How something was received: by the public ("was met with protests"), critics ("praised"),
 # buyers and the charts ("reached number four", "sold 80,000 copies", "went platinum").
@@ -96,6 +99,21 @@ _NAMES = (NAME, FULL_NAME)
 _SAYS = re.compile(r"\s+(?:said|says|say|told|added|announced|stated|wrote|warned|estimated)\b")
 _HOW_MUCH = re.compile(r"\bhow\s+much\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds|cents|yen|rubles?|roubles?)\b", re.IGNORECASE)
+# The words a passage attributes with, as written ("state-controlled" does not attribute).
+_ATTRIBUTING = re.compile(
+    r"said|says|told|tells|added|adds|according|wrote|writes|stated|claimed|claims|reported|reports|"
+    r"announced|announces|estimated|noted|explained|warned|predicted|confirmed|tweeted|posted",
+    re.IGNORECASE,
+)
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:ians?|eans?|ese|ish|ans)")
+# "in", "at", "near", "from", "to" and the like just before: "in the city of Petropavl".
+_LOCATIVE = re.compile(
+    r"\b(?:(?:in|at|near|from|to|into|across|outside|inside|throughout|around|toward|towards)\s+"
+    r"(?:the\s+)?(?:(?:city|town|village|region|province|state|county|capital|country)\s+of\s+)?"
+    r"|(?:north|south|east|west|central|(?:north|south)(?:east|west))(?:ern)?\s+)$",
+    re.IGNORECASE,
+)
+_AFTER_A_PLACE = re.compile(r"[A-Z][\w'’-]+,\s+$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+[\"“]?[A-Z]")
 # A capitalised word after a lower-case word or a comma: not a sentence's first.
 _INSIDE_CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][\w'’-]*)")
@@ -155,24 +173,48 @@ def _answer_spans(
         if not words <= question_words
         and not (lone_capital and not words <= proper and not _SAYS.match(text, end))
     ]
-    if pattern is NUMBER and _HOW_MUCH.search(question.text):  # an amount of money, if any
-        found = [span for span in found if _MONEY.search(text, *span)] or found
+    found = _likeliest(found, text, question)
     if not found:
         return []
-    # Prefer the candidates closest to where the question's terms are: for a name, the nearest
-    # edge ("Zelensky says that Russians…": Zelensky, who says).
-    anchors = [(t.start, t.end) for t in passage_tokens if t.term in terms]
+    # Prefer the candidates closest to where the question's terms are ("who said it?": to where
+    # the passage attributes, "told", "reported", "according to").
+    asks_who_said = not ATTRIBUTION_TERMS.isdisjoint(terms)
+    anchors = [
+        (t.start, t.end)
+        for t in passage_tokens
+        if t.term in terms or (asks_who_said and _ATTRIBUTING.fullmatch(text, t.start, t.end))
+    ]
     if not anchors:
         return found[:1]
-    if pattern in _NAMES:
+    if pattern not in _NAMES:
+        return [min(found, key=lambda span: min(abs(span[0] + span[1] - a - b) for a, b in anchors))]
 
-        def apart(span: Span, anchor: Span) -> tuple[bool, int]:
-            """Whether a sentence ends between them, and the characters between them."""
-            (_, end), (start, _) = sorted([span, anchor])
-            return _SENTENCE_END.search(text, end, start) is not None, max(start - end, 0)
+    def apart(span: Span, anchor: Span) -> int | None:
+        """The characters between them, or None when a sentence ends between them."""
+        (_, end), (start, _) = sorted([span, anchor])
+        return None if _SENTENCE_END.search(text, end, start) else max(start - end, 0)
 
-        return sorted(found, key=lambda span: min(apart(span, anchor) for anchor in anchors))[:1]
-    return sorted(found, key=lambda span: min(abs((span[0] + span[1] - a - b) / 2) for a, b in anchors))[:1]
+    # A name answers in the sentence of a question's word, nearest by its edge ("Zelensky says
+    # that Russians…": Zelensky, who says); "who condemned them?" of "referendums widely
+    # condemned" is not the next sentence's Putin.
+    near = [(gap, span) for span in found for anchor in anchors if (gap := apart(span, anchor)) is not None]
+    return [min(near)[1]] if near else []
+
+
+def _likeliest(found: list[Span], text: str, question: Question) -> list[Span]:
+    """Of the candidates, those of the kind the question asks for: "how much" an amount of money
+    if there is one, "where" a name after "in", "at", "near"… or after a place and a comma
+    ("Petropavl, Kazakhstan") — never a people ("Russians"), nor a person ("Zelensky")."""
+    if question.answer_type is AnswerType.NUMBER and _HOW_MUCH.search(question.text):
+        return [span for span in found if _MONEY.search(text, *span)] or found
+    if question.answer_type is AnswerType.PLACE:  # "in the city of Petropavl, Kazakhstan"
+        return [
+            span
+            for span in found
+            if not _DEMONYM.fullmatch(text, *span)
+            and (_LOCATIVE.search(text, 0, span[0]) or _AFTER_A_PLACE.search(text, 0, span[0]))
+        ]
+    return found
 
 
 @functools.lru_cache(maxsize=512)

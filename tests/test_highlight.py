@@ -54,6 +54,11 @@ def test_highlighted_words(question, text, expected):
         ),
         ("who is the spokesman of the directorate?", "The spokesman, Andriy Yusov, spoke.", "Andriy Yusov"),
         ("where did the citizens go?", "The citizens went to Petropavl in winter.", "Petropavl"),
+        (
+            "where is Petropavl?",
+            "Citizens queue in the city of Petropavl, Kazakhstan, all day.",
+            "Kazakhstan",
+        ),
         ("how much land was retaken?", "Forces retook 2,316 square miles of land.", "2,316"),
         ("how old is Messi?", "The 35-year-old Messi scored 3 goals in 2 games.", "35-year-old"),
         ("how old is the driver?", "The driver, Dale Morrow, 47, drove 14 hours.", "47"),
@@ -123,6 +128,28 @@ def test_the_answer_is_highlighted(question, text, answer):
         ),
         # Who said it may be no name: a capitalised word that starts a sentence and says something.
         ("who said that?", "Keane was convicted. Prosecutors said he accepted cash.", "Prosecutors", "Keane"),
+        # …or who reports it ("state-controlled" attributes nothing).
+        ("who said so?", "Russian state-controlled TASS news agency reported Monday.", "TASS", "Russian"),
+        # A name answers in the sentence of the question's word.
+        (
+            "who condemned them?",
+            "Referendums were widely condemned as illegitimate. Putin gave a defiant speech.",
+            "condemned",
+            "Putin",
+        ),
+        # A place is where something is: not a people, nor a name that runs over a line break.
+        (
+            "where did they flee?",
+            "The order was met with protests, Russians fleeing the country.",
+            "fleeing",
+            "Russians",
+        ),
+        (
+            "where did the citizens go?",
+            "Fleeing Russian Citizens in Kazakhstan\nRussian citizens visit a center.",
+            "Kazakhstan",
+            "Kazakhstan\nRussian",
+        ),
     ],
 )
 def test_the_answer_is_not_what_only_looks_like_one(question, text, answer, not_answer):
@@ -136,6 +163,7 @@ def test_the_answer_is_not_what_only_looks_like_one(question, text, answer, not_
     [
         ("how many reservists?", "Nothing relevant is written here."),
         ("how old is he?", "The votes were 5, 12, 30 and 40."),  # numbers, no age
+        ("where?", "Zelensky made the remarks in a televised speech on Monday."),  # a person, no place
         ("the of and", "the of and more"),
         ("", "Some text."),
         ("kherson", ""),
