@@ -7,7 +7,7 @@ import re
 
 from .conversation import ATTRIBUTION_TERMS
 from .question import AnswerType, Question
-from .tokens import Token, tokens
+from .tokens import STOPWORDS, Token, tokens
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -101,7 +101,7 @@ _HOW_MUCH = re.compile(r"\bhow\s+much\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds|cents|yen|rubles?|roubles?)\b", re.IGNORECASE)
 # The words a passage attributes with, as written ("state-controlled" does not attribute).
 _ATTRIBUTING = re.compile(
-    r"said|says|told|tells|added|adds|according|wrote|writes|stated|claimed|claims|reported|reports|"
+    r"said|says|saying|told|tells|added|adds|according|wrote|writes|stated|claimed|claims|reported|reports|"
     r"announced|announces|estimated|noted|explained|warned|predicted|confirmed|tweeted|posted",
     re.IGNORECASE,
 )
@@ -171,7 +171,7 @@ def _answer_spans(
         # not the question's own words, nor a lone capital that only starts a sentence — unless
         # the article writes it as a name, or it says something ("Prosecutors said…")
         if not words <= question_words
-        and not (lone_capital and not words <= proper and not _SAYS.match(text, end))
+        and not (lone_capital and not words <= proper and (words <= STOPWORDS or not _SAYS.match(text, end)))
     ]
     found = _likeliest(found, text, question)
     if not found:
@@ -192,13 +192,22 @@ def _answer_spans(
     def apart(span: Span, anchor: Span) -> int | None:
         """The characters between them, or None when a sentence ends between them."""
         (_, end), (start, _) = sorted([span, anchor])
-        return None if _SENTENCE_END.search(text, end, start) else max(start - end, 0)
+        # (through the later one's first letter, which shows a sentence begins there)
+        return None if _SENTENCE_END.search(text, end, start + 1) else _gap(span, anchor)
 
     # A name answers in the sentence of a question's word, nearest by its edge ("Zelensky says
     # that Russians…": Zelensky, who says); "who condemned them?" of "referendums widely
     # condemned" is not the next sentence's Putin.
     near = [(gap, span) for span in found for anchor in anchors if (gap := apart(span, anchor)) is not None]
+    if not near:  # a quote's sentences are said by the name beside them: '"Why…?" Zelensky said.'
+        near = [(_gap(span, a), span) for span in found if _SAYS.match(text, span[1]) for a in anchors]
     return [min(near)[1]] if near else []
+
+
+def _gap(span: Span, other: Span) -> int:
+    """The characters between two spans."""
+    (_, end), (start, _) = sorted([span, other])
+    return max(start - end, 0)
 
 
 def _likeliest(found: list[Span], text: str, question: Question) -> list[Span]:
