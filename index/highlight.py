@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+from collections.abc import Iterator
 
 from .conversation import ATTRIBUTION_TERMS
 from .question import AnswerType, Question
@@ -186,28 +188,38 @@ def _answer_spans(
     ]
     if not anchors:
         return found[:1]
+    # Anchors lie in order: each span's nearest lie just before and after it, found by bisection
+    # (a pass over every pair took time growing with the square of a long passage's words).
     if pattern not in _NAMES:
-        return [min(found, key=lambda span: min(abs(span[0] + span[1] - a - b) for a, b in anchors))]
+        centres = [a + b for a, b in anchors]
 
-    def apart(span: Span, anchor: Span) -> int | None:
-        """The characters between them, or None when a sentence ends between them."""
-        (_, end), (start, _) = sorted([span, anchor])
-        # (through the later one's first letter, which shows a sentence begins there)
-        return None if _SENTENCE_END.search(text, end, start + 1) else _gap(span, anchor)
+        def off_centre(span: Span) -> int:
+            j = bisect.bisect_left(centres, span[0] + span[1])
+            return min(abs(span[0] + span[1] - c) for c in centres[max(j - 1, 0) : j + 1])
+
+        return [min(found, key=off_centre)]
+    starts = [a for a, _ in anchors]
+    boundaries = [match.start() for match in _SENTENCE_END.finditer(text)]
+
+    def gaps(span: Span, across: bool) -> Iterator[int]:
+        """The characters between ``span`` and its nearest anchors — ``across`` a sentence's end
+        or not."""
+        j = bisect.bisect_left(starts, span[1])
+        for anchor in anchors[max(j - 1, 0) : j + 1]:
+            (_, end), (start, _) = sorted([span, anchor])
+            i = bisect.bisect_left(boundaries, end)
+            if across or i == len(boundaries) or boundaries[i] >= start:
+                yield max(start - end, 0)
 
     # A name answers in the sentence of a question's word, nearest by its edge ("Zelensky says
     # that Russians…": Zelensky, who says); "who condemned them?" of "referendums widely
     # condemned" is not the next sentence's Putin.
-    near = [(gap, span) for span in found for anchor in anchors if (gap := apart(span, anchor)) is not None]
+    near = [(gap, span) for span in found for gap in gaps(span, across=False)]
     if not near:  # a quote's sentences are said by the name beside them: '"Why…?" Zelensky said.'
-        near = [(_gap(span, a), span) for span in found if _SAYS.match(text, span[1]) for a in anchors]
+        near = [
+            (gap, span) for span in found if _SAYS.match(text, span[1]) for gap in gaps(span, across=True)
+        ]
     return [min(near)[1]] if near else []
-
-
-def _gap(span: Span, other: Span) -> int:
-    """The characters between two spans."""
-    (_, end), (start, _) = sorted([span, other])
-    return max(start - end, 0)
 
 
 def _likeliest(found: list[Span], text: str, question: Question) -> list[Span]:
@@ -221,7 +233,10 @@ def _likeliest(found: list[Span], text: str, question: Question) -> list[Span]:
             span
             for span in found
             if not _DEMONYM.fullmatch(text, *span)
-            and (_LOCATIVE.search(text, 0, span[0]) or _AFTER_A_PLACE.search(text, 0, span[0]))
+            and (
+                _LOCATIVE.search(text, max(span[0] - 60, 0), span[0])
+                or _AFTER_A_PLACE.search(text, max(span[0] - 60, 0), span[0])
+            )
         ]
     return found
 
