@@ -29,14 +29,19 @@ NUMBER = re.compile(
     rf"(?:[\s-](?:(?:{_NUMBER_WORDS})\b|percent\b|per cent\b|%))*%?",
     re.IGNORECASE,
 )
-# A point in time: "September 21", "Sept. 21, 2022", "on Monday", "in 1973", "last week", "the 1970s".
+# A time of the clock: "10:47 p.m.", "9 a.m.", "14:30", "noon", "midnight".
+_CLOCK = r"\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d{2}\b|\b(?:noon|midnight)\b"
+TIME = re.compile(_CLOCK, re.IGNORECASE)
+# A point in time: "September 21", "Sept. 21, 2022", "on Monday", "in 1973", "last week", "the 1970s",
+# "at 10:47 p.m.".
 DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?"
     rf"|(?:{_WEEKDAYS})|(?:1\d|20)\d{{2}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century"
     rf"|(?:last|next|this|that)\s+(?:week|month|year|summer|winter|spring|autumn|fall)"
     rf"|(?:(?:over|in|during|since|through|until|by)\s+the|early|late)\s+(?:summer|winter|spring|autumn|fall)"
-    rf"|(?:yesterday|today|tomorrow))\b",
+    rf"|(?:yesterday|today|tomorrow))\b"
+    rf"|{_CLOCK}",
     re.IGNORECASE,
 )
 # An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47",
@@ -87,6 +92,7 @@ ANSWER_PATTERNS = {
     AnswerType.AGE: AGE,
     AnswerType.LENGTH: LENGTH,
     AnswerType.DATE: DATE,
+    AnswerType.TIME: TIME,
     AnswerType.PERSON: NAME,
     AnswerType.PLACE: NAME,
     AnswerType.NAME: FULL_NAME,
@@ -188,18 +194,12 @@ def _answer_spans(
     ]
     if not anchors:
         return found[:1]
-    # Anchors lie in order: each span's nearest lie just before and after it, found by bisection
+    # Of the candidates, the one nearest a question's word by its edge ("3 million customers in
+    # 70 countries": 3 million customers; "Zelensky says that Russians…": Zelensky, who says).
+    # Anchors lie in order: a span's nearest lie just before and after it, found by bisection
     # (a pass over every pair took time growing with the square of a long passage's words).
-    if pattern not in _NAMES:
-        centres = [a + b for a, b in anchors]
-
-        def off_centre(span: Span) -> int:
-            j = bisect.bisect_left(centres, span[0] + span[1])
-            return min(abs(span[0] + span[1] - c) for c in centres[max(j - 1, 0) : j + 1])
-
-        return [min(found, key=off_centre)]
     starts = [a for a, _ in anchors]
-    boundaries = [match.start() for match in _SENTENCE_END.finditer(text)]
+    boundaries = [match.start() for match in _SENTENCE_END.finditer(text)] if pattern in _NAMES else []
 
     def gaps(span: Span, across: bool) -> Iterator[int]:
         """The characters between ``span`` and its nearest anchors — ``across`` a sentence's end
@@ -211,6 +211,8 @@ def _answer_spans(
             if across or i == len(boundaries) or boundaries[i] >= start:
                 yield max(start - end, 0)
 
+    if pattern not in _NAMES:
+        return [min(found, key=lambda span: min(gaps(span, across=True)))]
     # A name answers in the sentence of a question's word, nearest by its edge ("Zelensky says
     # that Russians…": Zelensky, who says); "who condemned them?" of "referendums widely
     # condemned" is not the next sentence's Putin.
@@ -247,7 +249,12 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
     one capitalised word at the start of a sentence). Kept, like the passage's tokens. A number
     or a name inside a date is not one: "February 6" is no count, "Monday" no person or place."""
     in_dates = pattern in _NOT_IN_DATES
-    dates = [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group())] if in_dates else []
+    # (the numbers of a date naming a month or a day, or of a time: "10:47 p.m." counts nothing)
+    dates = (
+        [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group()) or ":" in m.group()]
+        if in_dates
+        else []
+    )
     if pattern is NUMBER:  # nor an age ("Keane, 61,")
         dates += [m.span() for m in AGE.finditer(text)]
     return tuple(

@@ -16,6 +16,7 @@ class AnswerType(Enum):
     AGE = "age"  # how old / at what age
     LENGTH = "length"  # how long: a time or a distance
     DATE = "date"  # when / what year / which day …
+    TIME = "time"  # what time: of the clock
     PERSON = "person"  # who / whom / whose
     PLACE = "place"  # where / in which country …
     NAME = "name"  # what is his name?
@@ -34,7 +35,8 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)?( final)? "
                 r"(percentage|percent|proportion|share|number|amount|size|score)\b( of)?", re.I),
      AnswerType.NUMBER),
-    (re.compile(r"\b(when|what time|(in |on )?(what|which) (year|years|date|day|month|decade|century))\b",
+    (re.compile(r"\b((at )?what time)\b", re.I), AnswerType.TIME),
+    (re.compile(r"\b(when|(in |on )?(what|which) (year|years|date|day|month|decade|century))\b",
                 re.I), AnswerType.DATE),
     (re.compile(r"\b(who|whom|whose|whos)\b", re.I), AnswerType.PERSON),
     (re.compile(r"\bwhat('s|’s|s| is| was| are| were)? (his|her|their) (full |first |last |real )?"

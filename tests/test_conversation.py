@@ -445,6 +445,26 @@ QUAKE = parse_text(
 )
 
 
+def test_what_time_is_the_clock_time_by_the_last_answer() -> None:
+    """ "What time?" after the launch's opening ("on Tuesday night") is the next paragraph's
+    "10:47 p.m.", not the opening's day again."""
+    index = Index(
+        [
+            parse_text(
+                "SpaceX Launches 21 Satellites\n\n"
+                "SpaceX launched 21 satellites from Florida on Tuesday night, its 40th mission.\n\n"
+                "The Falcon 9 rocket lifted off at 10:47 p.m. EDT. Its booster landed minutes later.\n\n"
+                "The next launch is scheduled for Thursday."
+            )
+        ]
+    )
+    _, happened = answered(index, "what happened?")
+    answer = index.search("what time?", [happened])
+    hit = answer.hits[0]
+    assert "10:47 p.m." in [hit.passage.article.text[s:e] for s, e in hit.highlights]
+    assert not answer.declined
+
+
 def test_he_after_who_said_that_is_who_said_it() -> None:
     """ "What did he say?" after "who said that?" is about the minister that answer names, not
     about the rescue group that "said" more in the paragraph after."""

@@ -77,6 +77,8 @@ def test_highlighted_words(question, text, expected):
             "The canyon took two hundred thousand years to form.",
             "two hundred thousand years",
         ),
+        ("what time?", "The rocket lifted off at 10:47 p.m. EDT on Tuesday.", "10:47 p.m."),
+        ("when did the rocket lift off?", "The Falcon 9 rocket lifted off at 10:47 p.m. EDT.", "10:47 p.m."),
         (
             "how long was he mayor?",
             "Keane served as mayor from 2014 until his resignation in 2022, after a search.",
@@ -118,6 +120,14 @@ def test_the_answer_is_highlighted(question, text, answer):
             "responded",
         ),
         ("was it a success?", "The album reached number four on the folk charts.", "number four", "album"),
+        # The count nearest the question's word by its edge: "3 million customers in 70 countries".
+        ("how many customers?", "It serves about 3 million customers in 70 countries.", "3 million", "70"),
+        (
+            "how many satellites?",
+            "At 10:47 p.m. it carried 21 satellites.",
+            "21",
+            "10",
+        ),  # a time counts nothing
         # An age is no count, and "how much" asks for money where there is some.
         ("how many counts?", "Keane, 61, was convicted on 14 counts.", "14", "61"),
         (

@@ -170,6 +170,7 @@ def test_how_it_was_received_is_asked_for_as_such(
         ("where exactly?", AnswerType.PLACE, True),  # "where?": "exactly" is not looked for
         ("how many exactly?", AnswerType.NUMBER, True),
         ("when precisely was it?", AnswerType.DATE, True),
+        ("what time exactly?", AnswerType.TIME, True),  # of the clock, not any date
     ],
 )
 def test_a_word_that_only_sharpens_a_question_names_nothing(
