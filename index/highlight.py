@@ -201,6 +201,10 @@ def _answer_spans(
     starts = [a for a, _ in anchors]
     boundaries = [match.start() for match in _SENTENCE_END.finditer(text)] if pattern in _NAMES else []
 
+    # A count comes before what it counts ("12 people died and 300 were hurt": 12 died), so a
+    # number after the question's word counts as twice as far.
+    after = 2 if pattern is NUMBER else 1
+
     def gaps(span: Span, across: bool) -> Iterator[int]:
         """The characters between ``span`` and its nearest anchors — ``across`` a sentence's end
         or not."""
@@ -209,7 +213,7 @@ def _answer_spans(
             (_, end), (start, _) = sorted([span, anchor])
             i = bisect.bisect_left(boundaries, end)
             if across or i == len(boundaries) or boundaries[i] >= start:
-                yield max(start - end, 0)
+                yield max(start - end, 0) * (after if anchor[1] <= span[0] else 1)
 
     if pattern not in _NAMES:
         return [min(found, key=lambda span: min(gaps(span, across=True)))]
@@ -227,7 +231,8 @@ def _answer_spans(
 def _likeliest(found: list[Span], text: str, question: Question) -> list[Span]:
     """Of the candidates, those of the kind the question asks for: "how much" an amount of money
     if there is one, "where" a name after "in", "at", "near"… or after a place and a comma
-    ("Petropavl, Kazakhstan") — never a people ("Russians"), nor a person ("Zelensky")."""
+    ("Petropavl, Kazakhstan"), never a people ("Russians"); a name with neither ("Zelensky
+    made the remarks") is no place."""
     if question.answer_type is AnswerType.NUMBER and _HOW_MUCH.search(question.text):
         return [span for span in found if _MONEY.search(text, *span)] or found
     if question.answer_type is AnswerType.PLACE:  # "in the city of Petropavl, Kazakhstan"
@@ -251,7 +256,7 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
     in_dates = pattern in _NOT_IN_DATES
     # (the numbers of a date naming a month or a day, or of a time: "10:47 p.m." counts nothing)
     dates = (
-        [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group()) or ":" in m.group()]
+        [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group()) or TIME.fullmatch(m.group())]
         if in_dates
         else []
     )
@@ -262,7 +267,7 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
             match.start(),
             match.end(),
             frozenset(w.casefold() for w in re.findall(r"\w+", match.group())),
-            _starts_sentence(text, match.start()) and " " not in match.group(),
+            match.group()[:1].isupper() and " " not in match.group() and _starts_sentence(text, match.start()),
         )
         for match in pattern.finditer(text)
         if not any(start < match.end() and match.start() < end for start, end in dates)
