@@ -267,7 +267,9 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
             match.start(),
             match.end(),
             frozenset(w.casefold() for w in re.findall(r"\w+", match.group())),
-            match.group()[:1].isupper() and " " not in match.group() and _starts_sentence(text, match.start()),
+            match.group()[:1].isupper()
+            and " " not in match.group()
+            and _starts_sentence(text, match.start()),
         )
         for match in pattern.finditer(text)
         if not any(start < match.end() and match.start() < end for start, end in dates)

@@ -128,6 +128,9 @@ def test_the_answer_is_highlighted(question, text, answer):
             "21",
             "10",
         ),  # a time counts nothing
+        # A count comes before what it counts, and may start its sentence.
+        ("how many died?", "Rescuers worked all night. 12 people died and 300 were hurt.", "12", "300"),
+        ("how many were hurt?", "Rescuers worked all night. 12 people died and 300 were hurt.", "300", "12"),
         # An age is no count, and "how much" asks for money where there is some.
         ("how many counts?", "Keane, 61, was convicted on 14 counts.", "14", "61"),
         (
