@@ -66,11 +66,14 @@ _RECEPTION = re.compile(
     re.IGNORECASE,
 )
 _RECEPTION_FRAME = re.compile(
-    r"\b(?:received|reviewed|perceived|accepted|rated|react|respond|receive|review|do|go|sell|fare|perform|feel|"
+    r"\b(?:received|reviewed|perceived|accepted|rated|receive|review|do|go|sell|fare|perform|feel|"
     r"well|successful|success|popular|hit|succeed|chart|reaction|reactions|response|reception|reviews)\b"
     r"|\b(?:people|the public|public|fans|critics|audiences?|everyone|others)\b",
     re.IGNORECASE,
 )
+# "React" and "respond" are a frame too when nothing else is asked ("how did people react?"),
+# but not beside whom they ask about: "how did Russia respond?" is "Putin responded by…".
+_REACTING = re.compile(r"\b(?:react|respond)\b", re.IGNORECASE)
 _HOW_COME = re.compile(r"\bhow\s+come\b", re.IGNORECASE)
 # Words that only sharpen a question: "where exactly?" is "where?", not a search for "exactly".
 _SHARPENING = re.compile(
@@ -114,6 +117,8 @@ def analyse(text: str, language: str = "en") -> Question:
     if answer_type is None and language == "en" and _RECEPTION.search(text):
         answer_type = AnswerType.RECEPTION
         framed = _RECEPTION_FRAME.sub(lambda match: " " * len(match.group()), framed)
+        if not tokens(_REACTING.sub(" ", framed), language):
+            framed = _REACTING.sub(lambda match: " " * len(match.group()), framed)
     question_tokens = tuple(tokens(framed, language))
     bare = answer_type is not None and not question_tokens
     if bare:  # "how many?" alone: better to use what there is than nothing

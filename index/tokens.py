@@ -89,6 +89,14 @@ _IRREGULAR_FORMS = {
     }.items()
     for form in forms.split()
 }  # fmt: skip
+# …and those of verbs done again: "retaken" and "retook" are "retake" ("Ukrainian forces have
+# retaken…" for "what did Ukraine retake?"). Only these: "resent", "relent", "relay" or
+# "rebound" are words of their own.
+_IRREGULAR_FORMS |= {
+    "re" + form: "re" + base
+    for form, base in list(_IRREGULAR_FORMS.items())
+    if base in {"take", "write", "build", "make", "sell", "tell", "think", "draw", "pay", "run", "grow"}
+}
 
 # ISO 639-1 code → the Snowball stemmer NLTK ships (pure Python, no data needed). Languages
 # without one (Ukrainian, for example) are matched on their lower-cased word forms.

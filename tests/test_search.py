@@ -70,6 +70,8 @@ RANKED = [
     ("whos yusov", "Andriy Yusov, spokesman"),
     # "called" as a verb counts in full, not as the frame of "what is X called?"
     ("how many soldiers were called up?", "calling up 300,000 reservists"),
+    ("what did ukraine retake?", "2,316 square miles"),  # "retaken" is "retake" done
+    ("how did russia respond?", "Putin responded"),  # "respond" asks whose response
 ]
 
 
@@ -145,6 +147,7 @@ def test_what_is_his_name_asks_for_a_name_and_names_nothing(
         ("Was the album successful?", AnswerType.RECEPTION, ("album",)),
         ("what was the reaction to the speech?", AnswerType.RECEPTION, ("speech",)),
         ("How was his debut received by critics?", AnswerType.RECEPTION, ("debut",)),
+        ("how did Russia respond?", AnswerType.RECEPTION, ("russia", "respond")),  # whose response
         ("did it do well?", AnswerType.RECEPTION, ()),
         # Not asked how something was received.
         ("what type of reaction is present?", None, ("type", "reaction", "present")),

@@ -48,6 +48,9 @@ def test_terms(text, expected):
         ("referenda", "referendums"),
         ("crises", "crisis"),
         ("wives", "wife"),
+        ("retaken", "retake"),  # a verb done again, as its base
+        ("retook", "retake"),
+        ("rebuilt", "rebuild"),
         ("costliest", "cost"),  # a superlative in "-iest" is its adjective, which stems to its noun
         ("deadliest", "deadly"),
         ("September 21st", "Sept. 21"),
@@ -72,6 +75,8 @@ def test_spellings_that_meet(one, other):
         ("3 m", "3 million"),  # "3 m" is three metres
         ("Russia", "Ukraine"),
         ("300", "300,000"),
+        ("resent", "resend"),  # words of their own, not "sent" or "lay" done again
+        ("relay", "relie"),
     ],
 )
 def test_spellings_that_stay_apart(one, other):
