@@ -25,7 +25,9 @@ _WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
 # A quantity: "300,000", "$2.5 billion", "3 percent", "about three times", "2,316 square miles".
 NUMBER = re.compile(
-    rf"(?:[$€£¥]\s?)?\b(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORDS}))\b"
+    # a score or a vote: "3-1", "7–4"
+    r"(?<!\d[-–])\b\d{1,3}[-–]\d{1,3}\b(?![-–]\d)"
+    rf"|(?:[$€£¥]\s?)?\b(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORDS}))\b"
     rf"(?:[\s-](?:(?:{_NUMBER_WORDS})\b|percent\b|per cent\b|%))*%?",
     re.IGNORECASE,
 )

@@ -78,6 +78,7 @@ def test_highlighted_words(question, text, expected):
             "two hundred thousand years",
         ),
         ("what time?", "The rocket lifted off at 10:47 p.m. EDT on Tuesday.", "10:47 p.m."),
+        ("what was the score?", "Arsenal beat Chelsea 3-1 at the Emirates Stadium on Sunday.", "3-1"),
         ("when did the rocket lift off?", "The Falcon 9 rocket lifted off at 10:47 p.m. EDT.", "10:47 p.m."),
         (
             "how long was he mayor?",
