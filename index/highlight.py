@@ -14,7 +14,7 @@ from .tokens import STOPWORDS, Token, tokens
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
+    r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|trillions|dozen|dozens|half|"
     r"twice|once|several"
 )
 _MONTHS = (
@@ -181,7 +181,12 @@ def _answer_spans(
         # not the question's own words, nor a lone capital that only starts a sentence — unless
         # the article writes it as a name, or it says something ("Prosecutors said…")
         if not words <= question_words
-        and not (lone_capital and not words <= proper and (words <= STOPWORDS or not _SAYS.match(text, end)))
+        and not (
+            lone_capital
+            and pattern in _NAMES
+            and not words <= proper
+            and (words <= STOPWORDS or not _SAYS.match(text, end))
+        )
     ]
     found = _likeliest(found, text, question)
     if not found:

@@ -79,6 +79,9 @@ def test_highlighted_words(question, text, expected):
         ),
         ("what time?", "The rocket lifted off at 10:47 p.m. EDT on Tuesday.", "10:47 p.m."),
         ("what was the score?", "Arsenal beat Chelsea 3-1 at the Emirates Stadium on Sunday.", "3-1"),
+        ("how much?", "The Senate passed a $1.2 trillion infrastructure bill.", "$1.2 trillion"),
+        # a number word may start its sentence (only a name's capital there is in doubt)
+        ("how many republicans?", "Nineteen Republicans joined all 50 Democrats.", "Nineteen"),
         ("when did the rocket lift off?", "The Falcon 9 rocket lifted off at 10:47 p.m. EDT.", "10:47 p.m."),
         (
             "how long was he mayor?",
