@@ -25,8 +25,9 @@ _WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
 # A quantity: "300,000", "$2.5 billion", "3 percent", "about three times", "2,316 square miles".
 NUMBER = re.compile(
-    # a score or a vote: "3-1", "7–4"
+    # a score or a vote: "3-1", "7–4"; a share: "one in seven", "1 in 5"
     r"(?<!\d[-–])\b\d{1,3}[-–]\d{1,3}\b(?![-–]\d)"
+    rf"|\b(?:\d+|{_NUMBER_WORDS})\s+in\s+(?:\d+|{_NUMBER_WORDS})\b"
     rf"|(?:[$€£¥]\s?)?\b(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORDS}))\b"
     rf"(?:[\s-](?:(?:{_NUMBER_WORDS})\b|percent\b|per cent\b|%))*%?",
     re.IGNORECASE,
@@ -60,7 +61,9 @@ AGE = re.compile(
 # the unit ("two hundred thousand years"): an unbounded run, tried from each of its words,
 # took time growing with its square.
 LENGTH = re.compile(
-    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|(?<!\d )an?)(?:[\s-](?:{_NUMBER_WORDS})){{0,3}}[\s-]"
+    # (not the rate of "once a day", "three times a week")
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|(?<!\d )(?<!once )(?<!twice )(?<!times )an?)"
+    rf"(?:[\s-](?:{_NUMBER_WORDS})){{0,3}}[\s-]"
     rf"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
     rf"|km|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|yards?)\b"
     # …or a span of years: "from 2014 until his resignation in 2022", "between 1998 and 2004".

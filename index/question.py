@@ -30,7 +30,8 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\b(how old|(at )?what age)\b", re.I), AnswerType.AGE),
     (re.compile(r"\b(for )?how long\b", re.I), AnswerType.LENGTH),
     (re.compile(r"\bhow (many|much|far|often|big|large|high|tall|fast|deep|wide|strong|powerful|"
-                r"heavy|hot|cold|warm|thick|expensive|costly|deadly|severe|bad)\b", re.I),
+                r"heavy|hot|cold|warm|thick|expensive|costly|deadly|severe|bad|common|rare|"
+                r"widespread)\b", re.I),
      AnswerType.NUMBER),
     (re.compile(r"\b(what|which)('s|’s|s| is| was| are| were)?( the)?( final)? "
                 r"(percentage|percent|proportion|share|number|amount|size|score)\b( of)?", re.I),

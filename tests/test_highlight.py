@@ -80,6 +80,7 @@ def test_highlighted_words(question, text, expected):
         ("what time?", "The rocket lifted off at 10:47 p.m. EDT on Tuesday.", "10:47 p.m."),
         ("what was the score?", "Arsenal beat Chelsea 3-1 at the Emirates Stadium on Sunday.", "3-1"),
         ("how much?", "The Senate passed a $1.2 trillion infrastructure bill.", "$1.2 trillion"),
+        ("how common is it?", "The condition affects about one in seven mothers.", "one in seven"),
         # a number word may start its sentence (only a name's capital there is in doubt)
         ("how many republicans?", "Nineteen Republicans joined all 50 Democrats.", "Nineteen"),
         ("when did the rocket lift off?", "The Falcon 9 rocket lifted off at 10:47 p.m. EDT.", "10:47 p.m."),
@@ -132,6 +133,8 @@ def test_the_answer_is_highlighted(question, text, answer):
             "21",
             "10",
         ),  # a time counts nothing
+        # "Once a day" is a rate, not a length.
+        ("for how long?", "The pill is taken once a day for 14 days.", "14 days", "a day"),
         # A count comes before what it counts, and may start its sentence.
         ("how many died?", "Rescuers worked all night. 12 people died and 300 were hurt.", "12", "300"),
         ("how many were hurt?", "Rescuers worked all night. 12 people died and 300 were hurt.", "300", "12"),

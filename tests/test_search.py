@@ -174,6 +174,7 @@ def test_how_it_was_received_is_asked_for_as_such(
         ("how many exactly?", AnswerType.NUMBER, True),
         ("when precisely was it?", AnswerType.DATE, True),
         ("what time exactly?", AnswerType.TIME, True),  # of the clock, not any date
+        ("how common is that?", AnswerType.NUMBER, True),  # "one in seven", not "common side effects"
     ],
 )
 def test_a_word_that_only_sharpens_a_question_names_nothing(
