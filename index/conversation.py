@@ -80,7 +80,9 @@ _MEANS = re.compile(
 _WHO_SAID = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:who\s+(?:said|says|say|told|wrote|claimed|claims|stated|announced|reported"
     r"|estimated|predicted|confirmed|tweeted|posted)\s+"
-    r"(?:that|this|it|so)|says\s+who|according\s+to\s+(?:who|whom))\b",
+    r"(?:that|this|it|so)(?:\s+(?:first|then|again))?|says\s+who|according\s+to\s+(?:who|whom))"
+    # …and nothing more: "who said that Russians are fleeing?" asks who said what it says.
+    r"\W*$",
     re.IGNORECASE,
 )
 # "Are you sure?", "where does it say that?": the last answer again, with its citation.

@@ -71,13 +71,15 @@ LENGTH = re.compile(
     re.IGNORECASE,
 )
 # A name: capitalised words, possibly joined by "of"/"de"/"van" ("Andriy Yusov", "Rhode Island").
+# A title's abbreviation is part of the name it comes before ("Dr. Tiffany Farchione").
+_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Rev|St)\.[^\S\n]+)?"
 NAME = re.compile(
-    r"\b[A-Z][\w'’.-]*[\w](?:[^\S\n]+(?:(?:of|de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][\w'’-]*[\w])*"
+    rf"\b{_TITLE}[A-Z][\w'’.-]*[\w](?:[^\S\n]+(?:(?:of|de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][\w'’-]*[\w])*"
 )
 # A person's name as a report gives it first: capitalised words, two or more ("Dale Morrow",
 # "Mayor Laura Chen"), not a lone "Kenya" or "CNN".
 FULL_NAME = re.compile(
-    r"\b[A-Z][a-z][\w'’.-]*(?:[^\S\n]+(?:(?:de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][a-z][\w'’-]*)+"
+    rf"\b{_TITLE}[A-Z][a-z][\w'’.-]*(?:[^\S\n]+(?:(?:de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][a-z][\w'’-]*)+"
 )
 # How something was received: by the public ("was met with protests"), critics ("praised"),
 # buyers and the charts ("reached number four", "sold 80,000 copies", "went platinum").

@@ -318,6 +318,9 @@ def test_a_question_may_be_the_rest_of_the_turn_before(question: str, expected: 
         ("who estimated that?", True),
         ("who said the war was a mistake?", False),
         ("who announced the recall?", False),
+        ("who said it is beneficial?", False),  # asks who said what it says
+        ("who said that Russians are fleeing?", False),
+        ("who said so first?", True),
         ("what did he say?", False),
     ],
 )

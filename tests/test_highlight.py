@@ -150,6 +150,13 @@ def test_the_answer_is_highlighted(question, text, answer):
         ("who said that?", "Keane was convicted. Prosecutors said he accepted cash.", "Prosecutors", "Keane"),
         # …or who reports it ("state-controlled" attributes nothing).
         ("who said so?", "Russian state-controlled TASS news agency reported Monday.", "TASS", "Russian"),
+        # A title's abbreviation is part of the name.
+        (
+            "who said that?",
+            '"A good option," said Dr. Tiffany Farchione of the FDA.',
+            "Dr. Tiffany Farchione",
+            "Dr",
+        ),
         # A name answers in the sentence of the question's word.
         (
             "who condemned them?",
