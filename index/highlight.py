@@ -198,7 +198,7 @@ def _answer_spans(
         return []
     # Prefer the candidates closest to where the question's terms are ("who said it?": to where
     # the passage attributes, "told", "reported", "according to").
-    asks_who_said = not ATTRIBUTION_TERMS.isdisjoint(terms)
+    asks_who_said = pattern in _NAMES and not ATTRIBUTION_TERMS.isdisjoint(terms)
     anchors = [
         (t.start, t.end)
         for t in passage_tokens

@@ -150,6 +150,13 @@ def test_the_answer_is_highlighted(question, text, answer):
         ("who said that?", "Keane was convicted. Prosecutors said he accepted cash.", "Prosecutors", "Keane"),
         # …or who reports it ("state-controlled" attributes nothing).
         ("who said so?", "Russian state-controlled TASS news agency reported Monday.", "TASS", "Russian"),
+        # "When did he say it?" is not asked of the passage's other attributions.
+        (
+            "when did he say it?",
+            "He made the remarks on Monday in a long televised speech. Putin announced last month a draft.",
+            "Monday",
+            "last month",
+        ),
         # A title's abbreviation is part of the name.
         (
             "who said that?",
