@@ -50,8 +50,8 @@ _FRAMES: list[tuple[re.Pattern[str], AnswerType]] = [
 # How something was received: "how was it received?", "was the album a success?", "did it do
 # well?", "how did people react?", "what was the reaction to the speech?". The answer says so in
 # its own words ("The order was met with protests", "It debuted at number one"), so the words
-# that only ask it ("received", "success", "react") are a frame, and so are those naming whose
-# reaction ("people", "critics"): the rest ("the album", "the speech") is looked for.
+# that only ask it ("received", "success") are a frame, and so are those naming whose reaction
+# ("people", "critics"): the rest ("the album", "the speech") is looked for.
 _RECEPTION = re.compile(
     r"\bhow\s+(?:was|were|is|are|has|have)\s+(?:\w+\s+){0,3}?(?:received|reviewed|perceived|accepted|rated)\b"
     r"|\bhow\s+(?:did|do|does|has|have)\s+(?:\w+\s+){0,3}?(?:react|respond|receive|review|sell|fare|perform|feel)\b"

@@ -1081,6 +1081,7 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|and|for|on)\s
 
 # The words of "when did that happen?" or "when did he say it?": they name nothing but the last answer.
 _ASKS_OF_IT = OPEN_TERMS | ATTRIBUTION_TERMS
+# The pronouns that stand for a person ("what did he say?"), not for a thing ("it", "this").
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 
 
