@@ -650,7 +650,7 @@ class Index:
         for article, paragraph in self.paragraphs:
             for sentence in paragraph.sentences:
                 for run in _CAPITALISED_RUN.finditer(article.text, sentence.start, sentence.end):
-                    for name in _names_in(run.group()):
+                    for name in _name_stretches(run.group()):
                         initials = "".join(word[0] for word in name).lower()
                         for word in name:
                             if word not in terms_of:
@@ -1097,7 +1097,7 @@ def _it_is_the_article(history: Sequence[Turn]) -> bool:
     return asks_about_article(last, in_conversation=True) or _it_is_the_article(history[:-1])
 
 
-def _names_in(run: str) -> Iterator[list[str]]:
+def _name_stretches(run: str) -> Iterator[list[str]]:
     """Every stretch of two to six capitalised words of ``run`` ("U.S. Consumer Product Safety
     Commission" holds "Consumer Product Safety Commission"), skipping the words that join them."""
     words = [word for word in run.split() if word[:1].isupper()]
