@@ -2,16 +2,28 @@
 
 import uuid
 from collections.abc import Iterator
+from unittest.mock import patch
 
 import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from index.scoring import sparse
 from tests.fakebotapi import FakeBotAPI
 
 # backend and store: both backends, for every test file of the store.
 from tests.test_store import POSTGRES_URL, backend, skip_without_postgres, store  # noqa: F401
+
+
+@pytest.fixture(scope="module", params=["numpy", "compiled"])
+def search_way(request) -> Iterator[str]:
+    """Both ways a big library is searched: numpy calls, and one compiled call (numba, which the
+    test extra installs). Module-scoped, as hypothesis wants of what its tests use."""
+    if request.param == "compiled" and not sparse.COMPILED:
+        pytest.skip("numba is not installed")
+    with patch.object(sparse, "COMPILED", request.param == "compiled"):
+        yield request.param
 
 
 @pytest.fixture

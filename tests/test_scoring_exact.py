@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 
 from index.scoring import SMALL_LIBRARY, RankBM25Scorer, SparseBM25Scorer
 
+# Every test here runs both ways a big library is searched (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("search_way")
+
 TERMS = [f"w{i}" for i in range(12)]
 documents = st.lists(st.lists(st.sampled_from(TERMS), max_size=10), min_size=1, max_size=30)
 questions = st.lists(st.sampled_from([*TERMS, "unknown"]), max_size=6)

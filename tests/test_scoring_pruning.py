@@ -1,6 +1,7 @@
 """The pruning paths of the production scorer never change a result: MaxScore's partial scores,
 the block-max bounds of common terms, ties at the k-th score, blocks cut anywhere."""
 
+import contextlib
 import random
 from unittest.mock import patch
 
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 
 from index.scoring import RankBM25Scorer, SparseBM25Scorer, postings, select, sparse
 from index.scoring.blocks import COARSE, FINE
+
+# Every test here runs both ways a big library is searched (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("search_way")
 
 
 def skewed_corpus(rng: random.Random, size: int, vocabulary: int, skew: float) -> list[list[str]]:
@@ -42,30 +46,41 @@ def questions(draw, corpus: list[list[str]]):
 # k-th best from as few passages as possible, so that the bounds prune as much as they may.
 # _HEAVY = 0 bounds the passages of every term that is not common one by one in the block search
 # (in libraries this small, all of them are otherwise bounded block by block). _SAMPLED = 1 picks
-# the blocks and passages to score first from a sample even among a few.
+# the blocks and passages to score first from a sample even among a few. The compiled search's
+# tuning (compiled.TUNING) likewise: its MaxScore step over all the rarer terms or none, one
+# block to learn from, and a sample always.
 PATHS = pytest.mark.parametrize(
-    ("exact", "few", "heavy", "sampled"),
+    ("exact", "few", "heavy", "sampled", "tuning"),
     [
-        (sparse._EXACT, sparse._FEW, sparse._HEAVY, select._SAMPLED),
-        (0, 1, sparse._HEAVY, 1),
-        (0, 1, 0, 1),
+        (sparse._EXACT, sparse._FEW, sparse._HEAVY, select._SAMPLED, None),
+        (0, 1, sparse._HEAVY, 1, (0, 1, 1)),
+        (0, 1, 0, 1, (2**40, 1, 1)),
     ],
     ids=["as shipped", "pruning forced", "rarer terms one by one"],
 )
 
 
+def forced(exact: int, few: int, heavy: int, sampled: int, tuning: tuple | None) -> contextlib.ExitStack:
+    """The scorer's pruning set as given, both ways (the compiled one when numba is installed)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(patch.object(sparse, "_EXACT", exact))
+    stack.enter_context(patch.object(sparse, "_FEW", few))
+    stack.enter_context(patch.object(sparse, "_HEAVY", heavy))
+    stack.enter_context(patch.object(select, "_SAMPLED", sampled))
+    if tuning is not None and sparse.COMPILED:
+        from index.scoring import compiled
+
+        stack.enter_context(patch.object(compiled, "TUNING", tuning))
+    return stack
+
+
 @PATHS
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), k=st.integers(1, 40))
-def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, sampled, data, k):
+def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, sampled, tuning, data, k):
     corpus = data.draw(libraries())
     question = data.draw(questions(corpus))
-    with (
-        patch.object(sparse, "_EXACT", exact),
-        patch.object(sparse, "_FEW", few),
-        patch.object(sparse, "_HEAVY", heavy),
-        patch.object(select, "_SAMPLED", sampled),
-    ):
+    with forced(exact, few, heavy, sampled, tuning):
         fast = SparseBM25Scorer(corpus, small_library=0)
         assert fast.top(question, k) == RankBM25Scorer(corpus).top(question, k)
 
@@ -73,7 +88,7 @@ def test_top_k_is_rank_bm25s_on_skewed_libraries(exact, few, heavy, sampled, dat
 @PATHS
 @settings(max_examples=100, deadline=None)
 @given(data=st.data(), k=st.integers(1, 12))
-def test_questions_of_common_terms_only(exact, few, heavy, sampled, data, k):
+def test_questions_of_common_terms_only(exact, few, heavy, sampled, tuning, data, k):
     corpus = data.draw(libraries())
     scorer = SparseBM25Scorer(corpus, small_library=0)
     terms = {t for passage in corpus for t in passage}
@@ -81,12 +96,7 @@ def test_questions_of_common_terms_only(exact, few, heavy, sampled, data, k):
     if not common:
         return
     question = data.draw(st.lists(st.sampled_from(sorted(common)), min_size=1, max_size=5))
-    with (
-        patch.object(sparse, "_EXACT", exact),
-        patch.object(sparse, "_FEW", few),
-        patch.object(sparse, "_HEAVY", heavy),
-        patch.object(select, "_SAMPLED", sampled),
-    ):
+    with forced(exact, few, heavy, sampled, tuning):
         assert scorer.top(question, k) == RankBM25Scorer(corpus).top(question, k)
 
 
@@ -118,6 +128,20 @@ def test_libraries_cut_anywhere_across_blocks(size):
     fast, reference = SparseBM25Scorer(corpus, small_library=0), RankBM25Scorer(corpus)
     for question in (["t0"], ["t0", "t1"], ["t1", "t1", "t2", "t7"], ["t7"]):
         for k in (1, 3, size):
+            assert fast.top(question, k) == reference.top(question, k)
+
+
+def test_counts_past_a_byte_rank_as_rank_bm25s():
+    # A word repeated 300 times in a passage: counts are kept in 16 bits, and the compiled
+    # search is compiled for them too.
+    rng = random.Random(3)
+    corpus = skewed_corpus(rng, 3 * COARSE + 5, 8, 1.0)
+    corpus[7] = ["t0"] * 300 + ["t1"]
+    corpus[20] = ["t3"] * 260
+    fast, reference = SparseBM25Scorer(corpus, small_library=0), RankBM25Scorer(corpus)
+    assert fast._units.postings.counts.dtype.itemsize == 2
+    for question in (["t0"], ["t0", "t1"], ["t3", "t5"], ["t3", "t0", "t7"]):
+        for k in (1, 3, 10):
             assert fast.top(question, k) == reference.top(question, k)
 
 

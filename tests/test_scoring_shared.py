@@ -2,7 +2,6 @@
 results over each unit's tokens: same top-k, same scores to the last bit, ties included."""
 
 import random
-from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -10,10 +9,14 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Plus
 
 from index import Article, Index
-from index.scoring import K1, SMALL_LIBRARY, B, RankBM25Scorer, sentence_scorers, sparse
+from index.scoring import K1, SMALL_LIBRARY, B, RankBM25Scorer, sentence_scorers
 from index.scoring.blocks import FINE
 from index.scoring.postings import Postings
 from index.scoring.units import Runs
+from tests.test_scoring_pruning import forced
+
+# Every test here runs both ways a big library is searched (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("search_way")
 
 # Both ways: term vectors for a small library, postings (with common terms' counts and block
 # bounds: small_library=0 makes any library large) for a large one.
@@ -93,16 +96,13 @@ def test_a_library_of_empty_sentences_has_its_units_and_ranks_none(small_library
 @given(library=libraries(), data=st.data(), k=st.integers(1, 8))
 def test_pruning_forced_over_shared_postings(library, data, k):
     """Every candidate set through MaxScore's partial scores and block bounds, learning the
-    k-th best from as few units as possible."""
+    k-th best from as few units as possible (and the compiled search's MaxScore step over
+    every rarer term)."""
     paragraphs, paragraph_of, windows, quotes = library
     corpus = unit_terms(paragraphs, paragraph_of, quotes)
     known = sorted({term for terms in corpus for term in terms}) or ["t0"]
     question = data.draw(st.lists(st.sampled_from(known), min_size=1, max_size=5))
-    with (
-        patch.object(sparse, "_EXACT", 0),
-        patch.object(sparse, "_FEW", 1),
-        patch.object(sparse, "_HEAVY", 0),
-    ):
+    with forced(0, 1, 0, 1, (0, 1, 1)):
         _, _, fast = sentence_scorers(paragraphs, paragraph_of, windows, quotes, small_library=0)
         assert fast.top(question, k) == RankBM25Scorer(corpus).top(question, k)
 

@@ -3,8 +3,12 @@ touches few units even when all its terms are common."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
 import math
 from collections.abc import Sequence
+from types import ModuleType
 
 import numpy as np
 
@@ -13,6 +17,29 @@ from .blocks import COARSE, FINE, LEVELS, MARGIN, Blocks, block_levels, levels, 
 from .bm25 import DELTA, K1, B, Scored
 from .postings import Postings
 from .units import Pieces, Runs
+
+_NO_PIECES = np.zeros(0, dtype=np.int32)
+# With numba installed (the ``fast`` extra), a big library's question is searched by one compiled
+# call (compiled.py), up to _COMPILED_BELOW units: at a million, its reads of units one by one
+# cost more than numpy's gathers once the caches are cold (docs/performance.md). COMPILED =
+# False keeps to numpy (the tests run both).
+COMPILED = importlib.util.find_spec("numba") is not None
+_COMPILED_BELOW = 1 << 19
+
+
+def _compiled() -> ModuleType | None:
+    """compiled.py, imported on first use (numba costs 0.3 s and 120 MB), or None."""
+    global COMPILED, _compiled_module
+    if COMPILED and _compiled_module is None:
+        try:
+            _compiled_module = importlib.import_module(".compiled", __package__)
+        except (ImportError, RuntimeError) as error:  # a broken numba, or no room for its cache
+            logging.getLogger(__name__).warning("numba unusable, searching with numpy: %s", error)
+            COMPILED = False
+    return _compiled_module if COMPILED else None
+
+
+_compiled_module: ModuleType | None = None
 
 # A library under this many units (an article is 20–200) is scored a whole query term at a
 # time: a vector of the term's share of every unit's score, kept once made (up to
@@ -101,6 +128,11 @@ class SparseBM25Scorer:
         self._blocks = Blocks(common, fine, step)
         self._max_level[list(common)] = self._blocks.coarse.max(axis=1, initial=0)
         self._step = step
+        compiled = _compiled() if self._size < _COMPILED_BELOW else None
+        if compiled is not None:
+            # numba compiles the search for these arrays' types (about 10 s, once per install:
+            # then 0.2 s from its cache) while the library is built, not at its first question.
+            self._top_compiled(compiled, _Question([0], {0: self._idf(0)}, delta), 1)
 
     def top(self, query: Sequence[str], k: int) -> list[Scored]:
         """The ``k`` best matching units, found MaxScore-style, then block by block.
@@ -112,7 +144,9 @@ class SparseBM25Scorer:
         bounds of the others, still reaches the k-th best are scored exactly, and ranked.
         Common terms have small bounds, so a question mixing rare and common words touches
         a few units instead of most of the library. When a common term must be read
-        after all, the question is finished block by block (:meth:`Blocks.top`).
+        after all, the question is finished block by block (:meth:`Blocks.top`). With numba, a
+        library of up to _COMPILED_BELOW units is searched by one compiled call instead
+        (:meth:`_top_compiled`).
         """
         ids = self._term_ids(query) if k > 0 else []
         if not ids:
@@ -125,6 +159,9 @@ class SparseBM25Scorer:
                 candidates, _sum(ids, {t: vector for t, (vector, _) in vectors.items()}, candidates), k
             )
         asked = _Question(ids, idf, self._delta)
+        compiled = _compiled() if self._size < _COMPILED_BELOW else None
+        if compiled is not None:
+            return self._top_compiled(compiled, asked, k)
         bound = {t: w * (int(self._max_level[t]) * self._step) for t, w in asked.weight.items()}
         by_impact = sorted(bound, key=lambda t: -bound[t])
         kth = -math.inf  # a score k units are known to reach: never above the k-th best
@@ -189,6 +226,43 @@ class SparseBM25Scorer:
             more,
         )
         return _best(found, scores, k)
+
+    def _top_compiled(self, compiled: ModuleType, asked: _Question, k: int) -> list[Scored]:
+        """The ``k`` best by one compiled call (compiled.py): MaxScore's first step, then the
+        blocks, every rarer term bounded block by block from its postings. Few numpy calls are
+        made here: with the caches cold, each costs microseconds."""
+        terms = list(asked.idf)
+        common = self._blocks.rows
+        rarer = [term for term in terms if term not in common]
+        runs = isinstance(self._units, Runs)
+        if runs:  # the units of each rarer term, read here
+            first, end = self._units.first, self._units.end
+            read = [self._units.postings_of(term) for term in rarer]
+            units = np.concatenate([np.zeros(0, dtype=np.int64), *(found for found, _ in read)])
+            counts = np.concatenate([np.zeros(0, dtype=np.int64), *(count for _, count in read)])
+            ends = np.cumsum([len(found) for found, _ in read], dtype=np.int64).tolist()
+            spans = dict(zip(rarer, zip([0, *ends][: len(ends)], ends, strict=True), strict=True))
+        else:  # the pieces' own postings
+            first = end = _NO_PIECES
+            units, counts = self._units.postings.pieces, self._units.postings.counts
+            spans = {term: self._units.postings.range(term) for term in rarer}
+        starts, ends = zip(*(spans.get(term, (0, 0)) for term in terms), strict=True)
+        library = (self._norm, self._k1_plus_1, self._delta, self._units.postings.dense, runs, first, end)
+        question = (
+            np.array(list(asked.idf.values())),
+            np.array(asked.rows, dtype=np.int64),
+            np.array([asked.weight[term] * self._step for term in terms]),
+            asked.floor,
+            np.array([common.get(term, -1) for term in terms], dtype=np.int64),
+            np.array([self._max_level[term] for term in terms], dtype=np.int64),
+            np.array(starts, dtype=np.int64),
+            np.array(ends, dtype=np.int64),
+            units,
+            counts,
+        )
+        blocks = (self._blocks.fine, self._blocks.coarse, self._step)
+        found, scores = compiled.top(k, self._size, library, blocks, question, compiled.TUNING)
+        return [Scored(unit, score) for unit, score in zip(found.tolist(), scores.tolist(), strict=True)]
 
     def score(self, query: Sequence[str], indices: Sequence[int]) -> list[float]:
         ids = self._term_ids(query)
