@@ -41,6 +41,7 @@ def main() -> None:
 
 def measure(chars: int, count: int) -> None:
     Index([default_article()])  # tables every index shares, loaded once
+    Index([Article("Warm-up", wordy(400_000, 999))])  # and for big ones numba's search (fast extra)
     libraries = [Article(f"Library {n}", wordy(chars, n)) for n in range(count)]
     gc.collect()
     before = rss_bytes()
