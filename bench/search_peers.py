@@ -2,7 +2,7 @@
 
     pip install -e '.[bench]'        # bm25s, numba, tantivy: benchmark extras only
     python bench/search_peers.py --passages 100000
-    python bench/search_peers.py --passages 1000000 --questions 300
+    python bench/search_peers.py --passages 1000000
 
 "project" is the scorer as installed with numba (the ``fast`` extra: a big library's search is
 one compiled call), "project-numpy" the same scorer without it (the default install). Every
