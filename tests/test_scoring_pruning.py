@@ -131,6 +131,14 @@ def test_libraries_cut_anywhere_across_blocks(size):
             assert fast.top(question, k) == reference.top(question, k)
 
 
+def test_a_k_past_the_library_asks_for_every_match():
+    # k is no size to allocate: 10**12 asks for every passage that matches.
+    corpus = skewed_corpus(random.Random(4), 3_000, 300, 1.1)
+    fast, reference = SparseBM25Scorer(corpus), RankBM25Scorer(corpus)
+    for question in (["t0", "t5"], ["t299"], ["t1"] * 3):
+        assert fast.top(question, 10**12) == reference.top(question, 10**12)
+
+
 def test_counts_past_a_byte_rank_as_rank_bm25s():
     # A word repeated 300 times in a passage: counts are kept in 16 bits, and the compiled
     # search is compiled for them too.

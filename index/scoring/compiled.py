@@ -66,6 +66,7 @@ def top(
     fine, coarse, step = blocks
     idf, _, weight_step, floor, common, max_level, rare_start, rare_end, rare_units, rare_counts = question
     lead_share, seeds, sampled = tuning
+    k = min(k, size)  # the heaps below hold k scores: never more than there are units
     coarse_blocks = fine.shape[1] // FINE_PER_COARSE  # whole ones: ``norm`` is padded to them
     at = np.empty(len(idf), dtype=np.int64)
     # MaxScore's first steps (SparseBM25Scorer.top): the terms that can add most, while they are
