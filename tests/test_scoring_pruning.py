@@ -46,9 +46,10 @@ def questions(draw, corpus: list[list[str]]):
 # k-th best from as few passages as possible, so that the bounds prune as much as they may.
 # _HEAVY = 0 bounds the passages of every term that is not common one by one in the block search
 # (in libraries this small, all of them are otherwise bounded block by block). _SAMPLED = 1 picks
-# the blocks and passages to score first from a sample even among a few. The compiled search's
-# tuning (compiled.TUNING) likewise: its MaxScore step over all the rarer terms or none, one
-# block to learn from, and a sample always.
+# the blocks and passages to score first from a sample even among a few; _MAXSCORE_ROUNDS = 1
+# hands every question to the block search after its first term. The compiled search's tuning
+# (compiled.TUNING) likewise: its MaxScore step over all the rarer terms or none, one block to
+# learn from, and a sample always.
 PATHS = pytest.mark.parametrize(
     ("exact", "few", "heavy", "sampled", "tuning"),
     [
@@ -63,6 +64,8 @@ PATHS = pytest.mark.parametrize(
 def forced(exact: int, few: int, heavy: int, sampled: int, tuning: tuple | None) -> contextlib.ExitStack:
     """The scorer's pruning set as given, both ways (the compiled one when numba is installed)."""
     stack = contextlib.ExitStack()
+    if heavy == 0:  # the rarer terms bounded one by one, in the block search from the start
+        stack.enter_context(patch.object(sparse, "_MAXSCORE_ROUNDS", 1))
     stack.enter_context(patch.object(sparse, "_EXACT", exact))
     stack.enter_context(patch.object(sparse, "_FEW", few))
     stack.enter_context(patch.object(sparse, "_HEAVY", heavy))
@@ -129,6 +132,17 @@ def test_libraries_cut_anywhere_across_blocks(size):
     for question in (["t0"], ["t0", "t1"], ["t1", "t1", "t2", "t7"], ["t7"]):
         for k in (1, 3, size):
             assert fast.top(question, k) == reference.top(question, k)
+
+
+def test_a_question_of_hundreds_of_words_ranks_as_rank_bm25s():
+    # MaxScore hands such a question to the block search after a few terms.
+    rng = random.Random(6)
+    corpus = skewed_corpus(rng, 5_000, 2_000, 1.1)
+    fast, reference = SparseBM25Scorer(corpus), RankBM25Scorer(corpus)
+    words = sorted({term for passage in corpus for term in passage})
+    for size in (9, 40, 300):
+        question = rng.sample(words, min(size, len(words)))
+        assert fast.top(question, 30) == reference.top(question, 30)
 
 
 def test_a_k_past_the_library_asks_for_every_match():

@@ -54,6 +54,10 @@ _FEW = 4
 # Once a common term must be read, a term found in one unit in _HEAVY or more is bounded block by
 # block like the common ones; the units of rarer terms are bounded one by one.
 _HEAVY = 256
+# MaxScore reads at most this many terms one at a time: each round merges the units of every
+# term read so far again, so a question of 300 words took 0.6–1.2 s. Past them, the block
+# search takes the other terms at once (11 ms; rankings the same, docs/performance.md).
+_MAXSCORE_ROUNDS = 8
 # The common terms' bounds are made from blocks of about this many counts at a time.
 _BLOCK_VALUES = 1 << 18
 
@@ -168,7 +172,7 @@ class SparseBM25Scorer:
         postings: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term read → its units, tf-parts
         for taken in range(1, len(by_impact) + 1):
             read, unread = by_impact[:taken], sum(bound[t] for t in by_impact[taken:])
-            if read[-1] in self._blocks.rows:
+            if read[-1] in self._blocks.rows or taken > _MAXSCORE_ROUNDS:
                 return self._top_by_blocks(asked, kth, k, postings)
             postings[read[-1]] = self._postings_of(read[-1])
             if taken == 1:
