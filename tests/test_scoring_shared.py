@@ -152,6 +152,17 @@ def test_a_large_library_of_shared_sentences_ranks_as_rank_bm25():
             assert fast.top(question, 5) == reference.top(question, 5)
 
 
+def test_a_large_library_whose_first_sentence_is_in_no_unit():
+    """Its first term is in no unit (its idf is none): building and ranking do not trip on it."""
+    paragraphs = [[["zzz"], ["a", "b"], ["b", "c"]]] + [[[f"t{n % 50}", "b"], ["c"]] for n in range(1200)]
+    paragraph_of = list(range(len(paragraphs)))
+    windows = [(1, 3)] + [(0, 2)] * (len(paragraphs) - 1)
+    fast = sentence_scorers(paragraphs, paragraph_of, windows, windows, small_library=0)[0]
+    reference = RankBM25Scorer(unit_terms(paragraphs, paragraph_of, windows))
+    for question in (["b", "zzz"], ["zzz"], ["t3", "c"]):
+        assert fast.top(question, 5) == reference.top(question, 5)
+
+
 def test_units_must_be_runs_in_order():
     postings = Postings([["a"], ["b"], ["a", "b"]], dense_from=SMALL_LIBRARY)
     for first, end in (([0, 2], [2, 1]), ([1, 0], [2, 3]), ([0], [4]), ([2], [1])):

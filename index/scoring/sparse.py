@@ -136,7 +136,8 @@ class SparseBM25Scorer:
         if compiled is not None:
             # numba compiles the search for these arrays' types (about 10 s, once per install:
             # then 0.2 s from its cache) while the library is built, not at its first question.
-            self._top_compiled(compiled, _Question([0], {0: self._idf(0)}, delta), 1)
+            term = int(np.flatnonzero(self._df)[0])  # a term some unit holds
+            self._top_compiled(compiled, _Question([term], {term: self._idf(term)}, delta), 1)
 
     def top(self, query: Sequence[str], k: int) -> list[Scored]:
         """The ``k`` best matching units, found MaxScore-style, then block by block.
