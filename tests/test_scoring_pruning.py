@@ -202,3 +202,19 @@ def _ranked(
     asked = set(question)
     matching = [i for i, passage in enumerate(corpus) if asked.intersection(passage)]
     return sorted(((i, scores[i]) for i in matching), key=lambda hit: (-hit[1], hit[0]))[:k]
+
+
+def test_without_a_usable_numba_a_big_library_is_searched_with_numpy(caplog):
+    """numba that cannot be imported, or cannot cache its compiled search (no writable place):
+    one warning, and numpy's search, with the same results."""
+    corpus = skewed_corpus(random.Random(8), 3_000, 300, 1.1)
+    broken = RuntimeError("cannot cache function 'top': no locator available")
+    with (
+        patch.object(sparse, "COMPILED", True),
+        patch.object(sparse, "_compiled_module", None),
+        patch.object(sparse.importlib, "import_module", side_effect=broken),
+    ):
+        fast = SparseBM25Scorer(corpus)
+        assert not sparse.COMPILED
+        assert fast.top(["t0", "t7"], 5) == RankBM25Scorer(corpus).top(["t0", "t7"], 5)
+    assert "numba unusable, searching with numpy" in caplog.text
