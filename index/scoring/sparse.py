@@ -18,7 +18,7 @@ from .bm25 import DELTA, K1, B, Scored
 from .postings import Postings
 from .units import Pieces, Runs
 
-_NO_PIECES = np.zeros(0, dtype=np.int32)
+_NO_PIECES = np.zeros(0, dtype=np.int32)  # the runs of pieces of units that are pieces: none
 # With numba installed (the ``fast`` extra), a big library's question is searched by one compiled
 # call (compiled.py), up to _COMPILED_BELOW units: at a million, its reads of units one by one
 # cost more than numpy's gathers once the caches are cold (docs/performance.md). COMPILED =
@@ -55,8 +55,8 @@ _FEW = 4
 # block like the common ones; the units of rarer terms are bounded one by one.
 _HEAVY = 256
 # MaxScore reads at most this many terms one at a time: each round merges the units of every
-# term read so far again, so a question of 300 words took 0.6–1.2 s. Past them, the block
-# search takes the other terms at once (11 ms; rankings the same, docs/performance.md).
+# term read so far again, so a question of 300 words took 0.5–1.2 s at 20,000–100,000 passages.
+# Past them, the block search takes the other terms at once (10 ms; docs/performance.md).
 _MAXSCORE_ROUNDS = 8
 # The common terms' bounds are made from blocks of about this many counts at a time.
 _BLOCK_VALUES = 1 << 18
