@@ -127,30 +127,30 @@ def top(
     for block in _about_best(added, seeds, sampled):
         seen[block] = True
         for fine_block in range(block * FINE_PER_COARSE, (block + 1) * FINE_PER_COARSE):
-            bound = floor + _can_add(fine_block, weight_step, fine, common, own, own_row)
-            if bound > floor and bound * MARGIN >= line:
+            can_add = _can_add(fine_block, weight_step, fine, common, own, own_row)
+            if can_add > 0 and (floor + can_add) * MARGIN >= line:
                 held, line = _score_block(
                     fine_block, k, size, library, question, own_levels, at, found, held, line
                 )
     reaching = _reaching(added, floor, line, seen)
     # The fine blocks of the coarse blocks left, and what the terms can add in each: summed a term
     # at a time, each term's levels read in order.
-    can_add = np.zeros(len(reaching) * FINE_PER_COARSE)
+    adds = np.zeros(len(reaching) * FINE_PER_COARSE)
     for j in range(len(idf)):
         levels = fine[common[j]] if common[j] >= 0 else own[own_row[j]]
         for i, block in enumerate(reaching):
             for f in range(FINE_PER_COARSE):
-                can_add[i * FINE_PER_COARSE + f] += weight_step[j] * levels[block * FINE_PER_COARSE + f]
+                adds[i * FINE_PER_COARSE + f] += weight_step[j] * levels[block * FINE_PER_COARSE + f]
     # Then those fine blocks, about best first (a counting sort into buckets of what they can
     # add), until the best of a bucket can no longer reach the k-th best score.
-    order, starts, best_in = _by_bucket(can_add, floor, line)
+    order, starts, best_in = _by_bucket(adds, floor, line)
     for bucket in range(len(best_in)):
         if starts[bucket] == starts[bucket + 1]:
             continue
         if (floor + best_in[bucket]) * MARGIN < line:
             break
         for i in order[starts[bucket] : starts[bucket + 1]]:
-            if (floor + can_add[i]) * MARGIN >= line:
+            if (floor + adds[i]) * MARGIN >= line:
                 fine_block = reaching[i // FINE_PER_COARSE] * FINE_PER_COARSE + i % FINE_PER_COARSE
                 held, line = _score_block(
                     fine_block, k, size, library, question, own_levels, at, found, held, line
