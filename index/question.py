@@ -23,6 +23,20 @@ class AnswerType(Enum):
     RECEPTION = "reception"  # how was it received? / was it a success? / how did people react?
 
 
+# The answer types a passage plainly has or lacks: a count, an age, a length, a date, a time
+# of day, how something was received. (A name is in nearly every passage, so lacking one says
+# little.) A question asking for one is rarely answered by a passage without any.
+PLAIN_TYPES = frozenset(
+    {
+        AnswerType.NUMBER,
+        AnswerType.AGE,
+        AnswerType.LENGTH,
+        AnswerType.DATE,
+        AnswerType.TIME,
+        AnswerType.RECEPTION,
+    }
+)
+
 # The wording that only frames the question ("how many", "what year") is removed before the
 # question is tokenized: "many" or "year" rarely appears next to the answer, and matching it
 # elsewhere pulls in wrong passages.

@@ -36,7 +36,7 @@ from .conversation import (
 from .derived import derived
 from .highlight import ANSWER_PATTERNS, highlights, mentions, names_in, proper_nouns
 from .passages import Passage, paragraph_passages, quoted, widen
-from .question import Question, analyse
+from .question import PLAIN_TYPES, Question, analyse
 from .scoring import sentence_scorers
 from .sentences import Paragraph, split_paragraphs
 from .summary import SUMMARY_SENTENCES, key_sentences
@@ -95,6 +95,17 @@ SAME_PARAGRAPH = 0.8
 LIGHT_TERMS = frozenset(
     stemmer("en")(word) for word in "name type kind sort term example refer known considered mean one".split()
 )
+# "When did the mobilization start?" asks for the date of an event: the words saying that it
+# started or happened rarely stand by that date ("Putin announced a partial mobilization last
+# month", not "Russia made a mistake by starting a war"). In a question asking for a date, a
+# number or another plain type they count as light words.
+EVENT_TERMS = frozenset(stemmer("en")(word) for word in "start begin began begun happen occur".split())
+# A first question asking for a plain type (a number, a date…: question.PLAIN_TYPES) ranks the
+# windows whose quote has none this share of the best score lower, when some window has one:
+# "how many men did Putin draft?" is "calling up 300,000 reservists", not the paragraph of
+# "drafted" and "Putin announced a partial mobilization" without a number. (On QuAC dev,
+# follow-ups lose by it: their answers lie by the last one, whatever its type.)
+LACKS_TYPE_PENALTY = 0.2
 
 # Conversations (conversation.py). A question that leans on the previous one borrows its
 # terms at BORROWED_WEIGHT, in the ranking and in the confidence. The windows from NEAR_BEFORE
@@ -108,8 +119,9 @@ LIGHT_TERMS = frozenset(
 # "what did he do in WWI?", "what happened in 1983?"), or POSITION_WEIGHT for a question made
 # only of words that ask for more ("anything interesting?"). A question with no words of its
 # own is answered from the passage that continues the conversation, with OPEN_CONFIDENCE
-# (× LACKS_ANSWER_TYPE when it asks for a number, date or name the passage lacks). Measured on the
-# eval's QuAC dialogs, checked on article-level halves (docs/quality.md).
+# (× LACKS_ANSWER_TYPE when it asks for a number, date or name the passage lacks; so is any
+# question asking for a plain type, question.PLAIN_TYPES). Measured on the eval's QuAC
+# dialogs, checked on article-level halves (docs/quality.md).
 BORROWED_WEIGHT = 0.5
 POSITION_WEIGHT = 0.3
 LEAD_WEIGHT = 0.05
@@ -120,7 +132,7 @@ NEAR_BEFORE = 1
 NEAR_AFTER = 5
 BORROW_BACK = 3  # how many turns back a question may lean past questions with no words ("where?")
 OPEN_CONFIDENCE = 1.0
-LACKS_ANSWER_TYPE = 0.5
+LACKS_ANSWER_TYPE = 0.4
 # A question sharing no word with the library is offered the windows closest to it in meaning
 # (small libraries, whose sentence vectors are at hand), those whose best sentence's mean
 # vector has at least this cosine with the question's.
@@ -582,6 +594,10 @@ class Index:
         """
         hits: list[Hit] = []
         leant_on = Question("", tuple(borrowed), None, ())
+        # The words derived from the question's that the ranking counted are shown too, and an
+        # answer is looked for beside them: "Ukrainian forces have retaken 2,316 square miles"
+        # for "how much land has Ukraine taken back?", not "three times" beside "Ukraine".
+        question = replace(question, terms=question.terms + tuple(self._derived(list(question.terms))))
         shown: dict[int, set[int]] = {}  # paragraph → its sentences (0-based) quoted so far
         remaining = list(ranked)
         while remaining and len(hits) < k:
@@ -686,7 +702,8 @@ class Index:
             indices += [i for i in self._near(context.place, context.back) if i not in indices]
         if not indices:
             return self._related_in_meaning(question)
-        light = [t for t in terms if t in LIGHT_TERMS]
+        plain = question.answer_type in PLAIN_TYPES
+        light = [t for t in terms if t in LIGHT_TERMS or (plain and t in EVENT_TERMS)]
         words = (
             self._evidence(terms, indices)
             - (1 - LIGHT_WEIGHT) * self._evidence(light, indices)
@@ -702,6 +719,10 @@ class Index:
         scores = words + ANSWER_TYPE_BONUS * np.array(typed, dtype=float)
         if self._english and not context.open:  # "what happened next?" means nothing to look for
             scores += self._meaning(question.text, indices)
+        if plain and pattern is not None and not context.follow_up:
+            stated = np.array([mentions(pattern, self._quote(i).text) for i in indices], dtype=bool)
+            if stated.any():
+                scores -= LACKS_TYPE_PENALTY * max(float(scores.max()), 1.0) * ~stated
         # Meaning must not outvote words: a window sharing no word with the question (or the
         # one it leans on) stays below every window that shares one, whatever its word vectors,
         # answer type or nearness to the article's opening say. Nearness to the previous answer
@@ -1033,7 +1054,11 @@ class Index:
             paragraph={t for terms in self.sentence_terms[paragraph] for t in terms},
             near=near,
         )
-        return max(confidence(question, evidence, top.text) * (lacks if question.bare else 1.0), floor)
+        # A passage without the answer's type is less likely to answer (× LACKS_ANSWER_TYPE): a bare
+        # "when?" whatever the type, and a question asking for a plain type ("when was he
+        # born?" of "Zorn was born in New York City").
+        checked = question.bare or question.answer_type in PLAIN_TYPES
+        return max(confidence(question, evidence, top.text) * (lacks if checked else 1.0), floor)
 
 
 def _focus(

@@ -234,11 +234,11 @@ def stemmer(language: str) -> Callable[[str], str]:
     name = SNOWBALL_LANGUAGES.get(language)
     stem = SnowballStemmer(name).stem if name else _identity
     if language == "en":
-        return cache(lambda word: fold_accents(stem(_english_base(word))))
+        return cache(lambda word: fold_accents(stem(english_base(word))))
     return cache(lambda word: fold_accents(stem(word)))
 
 
-def _english_base(word: str) -> str:
+def english_base(word: str) -> str:
     """An irregular form's base ("said" → "say"), and a superlative in "-iest" its adjective
     ("costliest" → "costly", which the stemmer joins to "cost"; "priest" is too short to be one)."""
     if (base := _IRREGULAR_FORMS.get(word)) is not None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
 
-from .tokens import STOPWORDS
+from .tokens import STOPWORDS, english_base
 
 TABLE = "data/vectors.npz"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -57,9 +58,30 @@ class Words(NamedTuple):
 
 def words(text: str) -> Words:
     rows = table().rows
-    found = [word for word in _WORD.findall(text.lower()) if word in rows]
+    found = [row_word for word in _WORD.findall(text.lower()) if (row_word := _in_table(word, rows))]
     content = [word for word in found if word not in STOPWORDS]
     return Words([rows[w] for w in found], content, [rows[w] for w in content])
+
+
+def _in_table(word: str, rows: dict[str, int]) -> str | None:
+    """``word``, or the base standing in for a form of it the table lacks ("referendums" and
+    "referenda" → "referendum"), when the table has it: it holds the 30,000 most frequent
+    words, and a rarer word's plural is rarer still."""
+    if word in rows:
+        return word
+    return next((base for base in _bases(word) if base in rows), None)
+
+
+def _bases(word: str) -> Iterator[str]:
+    """What ``word`` may be a form of: an irregular form's base, else its singular."""
+    if (base := english_base(word)) != word:
+        yield base
+    if word.endswith("ies"):
+        yield word[:-3] + "y"
+    if word.endswith(("ses", "xes", "ches", "shes")):
+        yield word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        yield word[:-1]
 
 
 def units(rows: list[int] | np.ndarray) -> np.ndarray:
@@ -112,9 +134,13 @@ def closest(words_: list[str], text: str) -> dict[str, float]:
     """Each of ``words_`` that the table has → its best cosine with a content word of ``text``
     (words of the text it lacks are left out; none when the text has no content word)."""
     rows = table().rows
-    known = [word for word in dict.fromkeys(w.lower() for w in words_) if word in rows]
+    known = {
+        word: row_word
+        for word in dict.fromkeys(w.lower() for w in words_)
+        if (row_word := _in_table(word, rows))
+    }
     found = words(text)
     if not known or not found.content_rows:
         return {}
-    similarity = units([rows[word] for word in known]) @ units(found.content_rows).T
+    similarity = units([rows[word] for word in known.values()]) @ units(found.content_rows).T
     return dict(zip(known, similarity.max(axis=1).tolist(), strict=True))

@@ -44,6 +44,22 @@ def test_words_finds_the_rows_of_known_words_and_leaves_out_stop_words_from_cont
     assert not np.linalg.norm(mean([]))  # nothing to average: a zero vector, not NaN
 
 
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [
+        ("referendums", "referendum"),
+        ("referenda", "referendum"),
+        ("annexations", "annexation"),
+        ("retaken", "retake"),
+    ],
+)
+def test_a_form_the_table_lacks_stands_for_its_base(word, base):
+    rows = table().rows
+    assert word not in rows and base in rows
+    assert words(f"the {word}").content == [base]
+    assert words("zzyzxs").content == []  # no base either
+
+
 def test_the_table_format_round_trips_and_is_written_the_same_way_twice(tmp_path):
     vectors = {"cost": np.array([3.0, 4.0]), "price": np.array([-1.0, 0.5])}
     first, second = tmp_path / "a.npz", tmp_path / "b.npz"
