@@ -103,8 +103,10 @@ EVENT_TERMS = frozenset(stemmer("en")(word) for word in "start begin began begun
 # A first question asking for a plain type (a number, a date…: question.PLAIN_TYPES) ranks the
 # windows whose quote has none this share of the best score lower, when some window has one:
 # "how many men did Putin draft?" is "calling up 300,000 reservists", not the paragraph of
-# "drafted" and "Putin announced a partial mobilization" without a number. (On QuAC dev,
-# follow-ups lose by it: their answers lie by the last one, whatever its type.)
+# "drafted" and "Putin announced a partial mobilization" without a number; twice that for a
+# question whose own words hardly say where to look (their idf adds up to less than
+# SPECIFIC_IDF). (On QuAC dev, follow-ups lose by it: their answers lie by the last one,
+# whatever its type.)
 LACKS_TYPE_PENALTY = 0.2
 
 # Conversations (conversation.py). A question that leans on the previous one borrows its
@@ -722,7 +724,10 @@ class Index:
         if plain and pattern is not None and not context.follow_up:
             stated = np.array([mentions(pattern, self._quote(i).text) for i in indices], dtype=bool)
             if stated.any():
-                scores -= LACKS_TYPE_PENALTY * max(float(scores.max()), 1.0) * ~stated
+                # Twice that when the question's words are in every paragraph ("how old is
+                # McAuliffe?" of a report about him): the type is then what tells the windows apart.
+                share = LACKS_TYPE_PENALTY * (1 if self._specific(context.own) else 2)
+                scores -= share * max(float(scores.max()), 1.0) * ~stated
         # Meaning must not outvote words: a window sharing no word with the question (or the
         # one it leans on) stays below every window that shares one, whatever its word vectors,
         # answer type or nearness to the article's opening say. Nearness to the previous answer

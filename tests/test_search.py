@@ -332,6 +332,22 @@ def test_the_answer_is_shown_beside_the_words_derived_from_the_question_s(seed_i
     assert hit.focus.text.startswith("Ukrainian forces have retaken")
 
 
+# A made-up report that names its subject in every paragraph: his name says nowhere to look.
+RACE = parse_text(
+    "McAuliffe Leads in Virginia\n\n"
+    "Democrat Terry McAuliffe has not trailed Ken Cuccinelli in a poll since May.\n\n"
+    "McAuliffe, 56, has never held elected office. He is a friend of Bill and Hillary Clinton.\n\n"
+    "McAuliffe has raised about $34 million, nearly twice as much as Cuccinelli.\n\n"
+    "A third candidate, Robert Sarvis, draws as much as 10 percent in some polls. Analysts say "
+    "he pulls more votes from Cuccinelli than from McAuliffe."
+)
+
+
+def test_the_type_asked_for_decides_when_the_question_s_words_are_everywhere():
+    answer = Index([RACE]).search("how old is McAuliffe?")
+    assert answer.hits[0].passage.text.startswith("McAuliffe, 56,")
+
+
 ZORN = Article(
     title="John Zorn",
     text=(
