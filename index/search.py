@@ -99,7 +99,7 @@ LIGHT_TERMS = frozenset(
 # started or happened rarely stand by that date ("Putin announced a partial mobilization last
 # month", not "Russia made a mistake by starting a war"). In a question asking for a date, a
 # number or another plain type they count as light words.
-EVENT_TERMS = frozenset(stemmer("en")(word) for word in "start begin began begun happen occur".split())
+EVENT_TERMS = frozenset(stemmer("en")(word) for word in "start begin happen occur".split())
 # A first question asking for a plain type (a number, a date…: question.PLAIN_TYPES) ranks the
 # windows whose quote has none this share of the best score lower, when some window has one:
 # "how many men did Putin draft?" is "calling up 300,000 reservists", not the paragraph of
