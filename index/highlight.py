@@ -48,11 +48,15 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 # An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47",
-# "between the ages of 6 and 14", and "Dale Morrow, 47, of Lexington" (a number alone between
-# commas after a word, not in a list of numbers).
+# "between the ages of 6 and 14", "at age six", "50 years of age", "515 million years" (of
+# fossils), and "Dale Morrow, 47, of Lexington" (a number alone between commas after a word,
+# not in a list of numbers).
 AGE = re.compile(
     rf"\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b"
-    rf"|\b(?:aged?|ages|at the ages? of|between the ages of)\s+\d{{1,3}}(?:\s*(?:-|–|to|and)\s*\d{{1,3}})?\b"
+    rf"|\b(?:aged?|ages|at the ages? of|between the ages of)\s+(?:\d{{1,3}}|{_NUMBER_WORDS})"
+    rf"(?:\s*(?:-|–|to|and)\s*(?:\d{{1,3}}|{_NUMBER_WORDS}))?\b"
+    rf"|\b\d{{1,3}}\s+years\s+of\s+age\b"
+    rf"|\b[\d,.]+\s+(?:thousand|million|billion)\s+years\b"
     rf"|(?<=[^\W\d_], )\d{{1,3}}(?=,)",
     re.IGNORECASE,
 )
@@ -82,14 +86,16 @@ FULL_NAME = re.compile(
     rf"\b{_TITLE}[A-Z][a-z][\w'’.-]*(?:[^\S\n]+(?:(?:de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][a-z][\w'’-]*)+"
 )
 # How something was received: by the public ("was met with protests"), critics ("praised"),
-# buyers and the charts ("reached number four", "sold 80,000 copies", "went platinum").
+# buyers and the charts ("reached number four", "sold 80,000 copies", "went platinum"), juries
+# and contests ("won the Viareggio Prize", "three Emmys").
 RECEPTION = re.compile(
     rf"\b(?:number|No\.)\s*(?:\d+|{_NUMBER_WORDS})\b|\btop\s+(?:\d+|ten|five|forty)\b"
     r"|\bmet\s+with(?:\s+[\w-]+){1,2}"
     r"|\b(?:critics?|critical(?:ly)?|acclaim(?:ed)?|prais\w*|reviews?|reviewers?|success(?:ful|fully)?|hits?|"
     r"charts?|charted|peaked|debuted|Billboard|platinum|gold|sold|sales|copies|box\s+office|gross(?:ed)?|"
     r"best[- ]selling|popular(?:ity)?|award(?:s|ed)?|nominat\w+|protests?|protested|condemn\w*|welcom\w*|"
-    r"outrage\w*|backlash|criticis\w+|criticiz\w+|applau\w+|cheer\w*|reacted|reactions?|responses?|received|"
+    r"win|wins|won|winning|Emmys?|Grammys?|Oscars?|accolades?|honou?r(?:s|ed)|outrage\w*|backlash|"
+    r"criticis\w+|criticiz\w+|applau\w+|cheer\w*|reacted|reactions?|responses?|received|"
     r"reception|positive|negative|mixed|favou?rabl[ey]|flop(?:ped)?|fail(?:ed|ure)|panned)\b",
     re.IGNORECASE,
 )

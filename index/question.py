@@ -95,6 +95,12 @@ _SHARPENING = re.compile(
     r"\b(?:exactly|precisely|approximately|roughly|actually|specifically|basically)\b", re.IGNORECASE
 )
 
+# "When" opening a clause rather than asking ("When a pathogen is eaten, …", not "when did…").
+_OPENING_CLAUSE = re.compile(
+    r"^\W*(?:when|where)\s+(?!(?:did|does|do|was|were|is|are|will|would|had|has|have|can|could|should|"
+    r"shall|may|might|exactly)\b)",
+    re.IGNORECASE,
+)
 # Any question word: the first one says what the question asks ("What team did the player who
 # …" asks for a team, not a person).
 _WH_WORD = re.compile(
@@ -142,8 +148,12 @@ def analyse(text: str, language: str = "en") -> Question:
 
 
 def _frame(text: str) -> tuple[re.Match[str], AnswerType] | None:
-    """The typed frame that opens the question, if its first question word starts one."""
-    first = next((m for m in _WH_WORD.finditer(text) if not _in_name(text, m.start())), None)
+    """The typed frame that opens the question, if its first question word starts one (after
+    an opening clause: "When forces act on a body, what law…?" asks for a law)."""
+    words = [m for m in _WH_WORD.finditer(text) if not _in_name(text, m.start())]
+    if len(words) > 1 and _OPENING_CLAUSE.match(text):
+        words = words[1:]
+    first = next(iter(words), None)
     if first is None:
         return None
     for pattern, kind in _FRAMES:

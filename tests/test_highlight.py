@@ -84,6 +84,11 @@ def test_highlighted_words(question, text, expected):
         # a number word may start its sentence (only a name's capital there is in doubt)
         ("how many republicans?", "Nineteen Republicans joined all 50 Democrats.", "Nineteen"),
         ("when did the rocket lift off?", "The Falcon 9 rocket lifted off at 10:47 p.m. EDT.", "10:47 p.m."),
+        ("at what age does it decline?", "Immunity declines from around 50 years of age.", "50 years of age"),
+        ("how old are the children?", "School starts at age six in most states.", "age six"),
+        ("how old are the fossils?", "The fossils date from 515 million years ago.", "515 million years"),
+        ("was the show a success?", "The show would earn Clampett three Emmys.", "Emmys"),
+        ("was the novel well received?", "In 1974 it won the Viareggio Prize.", "won"),
         (
             "how long was he mayor?",
             "Keane served as mayor from 2014 until his resignation in 2022, after a search.",

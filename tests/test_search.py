@@ -6,6 +6,7 @@ from index import Answer, Article, Index, Turn, default_article
 from index.passages import QUOTE_WORDS
 from index.question import AnswerType, analyse
 from index.reader import parse_text
+from index.search import LACKS_ANSWER_TYPE
 from index.sentences import split_paragraphs
 
 MOON = parse_text(
@@ -111,6 +112,23 @@ DECLINED = [
 )
 def test_a_score_or_a_number_of_things_is_asked_for_as_a_number(question: str) -> None:
     assert analyse(question).answer_type is AnswerType.NUMBER
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "When" opening a clause does not ask when: the question word after it asks.
+        ("When forces act on an extended body, what do you need to account for?", None),
+        ("When a pathogen is eaten by a phagocyte it is trapped in what vesicle?", None),
+        ("When the war started, who led the army?", AnswerType.PERSON),
+        ("When Putin spoke, how many people listened?", AnswerType.NUMBER),
+        ("when did Putin announce it?", AnswerType.DATE),
+        ("When in 2022 did he go?", AnswerType.DATE),
+        ("where exactly?", AnswerType.PLACE),
+    ],
+)
+def test_a_clause_opened_by_when_is_not_the_question(question: str, expected: AnswerType | None) -> None:
+    assert analyse(question).answer_type is expected
 
 
 @pytest.mark.parametrize(
@@ -360,14 +378,34 @@ ZORN = Article(
 
 @pytest.mark.parametrize("question", ["when was Zorn born?", "what year was he born?", "how old was Zorn?"])
 def test_a_passage_without_the_date_or_number_asked_for_is_less_sure(question):
-    from index.search import LACKS_ANSWER_TYPE
-
     index = Index([ZORN])
     lacking = index.search(question)
     assert lacking.hits[0].passage.text.startswith("John Zorn was born")
     assert lacking.confidence <= LACKS_ANSWER_TYPE
     assert index.search("where was Zorn born?").confidence == 1.0  # a place it states
     assert index.search("when did Zorn study composition?").confidence == 1.0  # "in the 1970s"
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        ("how old is Zorn?", []),
+        ("how long did he study there?", [Turn("where did Zorn study?", "Zorn attended Webster College")]),
+    ],
+)
+def test_a_type_that_none_of_the_best_passages_has_is_declined(question, history):
+    # No age and no length anywhere: the article does not say, however well "Zorn" matches.
+    answer = Index([ZORN]).search(question, history)
+    assert answer.declined
+    assert answer.confidence < LACKS_ANSWER_TYPE * LACKS_ANSWER_TYPE + 1e-9
+
+
+def test_a_type_that_another_of_the_best_passages_has_counts_only_the_top_s_lack():
+    # The top passage has no date, but the next one has ("in the 1970s").
+    answer = Index([ZORN]).search("when was Zorn born?")
+    assert answer.hits[0].passage.text.startswith("John Zorn was born")
+    assert answer.confidence > LACKS_ANSWER_TYPE * LACKS_ANSWER_TYPE
+    assert not answer.declined
 
 
 def test_wordnet_derivations_join_words_a_stemmer_keeps_apart():
