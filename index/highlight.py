@@ -36,11 +36,21 @@ NUMBER = re.compile(
 _CLOCK = r"\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d{2}\b|\b(?:noon|midnight)\b"
 TIME = re.compile(_CLOCK, re.IGNORECASE)
 # A point in time: "September 21", "Sept. 21, 2022", "on Monday", "in 1973", "last week", "the 1970s",
-# "at 10:47 p.m.".
+# "at 10:47 p.m.", "in the 13th and 14th centuries", "c. 1180", "in 630", "the mid-sixties",
+# "three years later", "66 million years ago".
+_AGO = (
+    rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|a\s+few|several)(?:\s+(?:thousand|million|billion))?\s+"
+    rf"(?:years?|months?|weeks?|days?|decades?|centuries)\s+(?:ago|later|after|before|earlier)"
+)
+_COUNTED_TIME = re.compile(_AGO, re.IGNORECASE)  # "66 million years ago" is a count too
 DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?"
-    rf"|(?:{_WEEKDAYS})|(?:1\d|20)\d{{2}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century"
+    rf"|(?:{_WEEKDAYS})|(?:1\d|20)\d{{2}}s?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)(?:\s+(?:and|or|to)\s+\d{{1,2}}(?:st|nd|rd|th))?\s+centur(?:y|ies)"
+    rf"|c\.?\s?\d{{3,4}}|(?<=in |by )\d{{3}}(?:\s+(?:AD|BC|CE|BCE))?(?![\s-]*[^\W\d_%$])"
+    rf"|(?:early|mid|late)?[\s-]?(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)"
+    rf"|{_AGO}"
     rf"|(?:last|next|this|that)\s+(?:week|month|year|summer|winter|spring|autumn|fall)"
     rf"|(?:(?:over|in|during|since|through|until|by)\s+the|early|late)\s+(?:summer|winter|spring|autumn|fall)"
     rf"|(?:yesterday|today|tomorrow))\b"
@@ -48,15 +58,13 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 # An age, as news gives one: "47-year-old", "six years old", "aged 47", "at the age of 47",
-# "between the ages of 6 and 14", "at age six", "50 years of age", "515 million years" (of
-# fossils), and "Dale Morrow, 47, of Lexington" (a number alone between commas after a word,
-# not in a list of numbers).
+# "between the ages of 6 and 14", "at age six", "50 years of age", and "Dale Morrow, 47, of
+# Lexington" (a number alone between commas after a word, not in a list of numbers).
 AGE = re.compile(
     rf"\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b"
     rf"|\b(?:aged?|ages|at the ages? of|between the ages of)\s+(?:\d{{1,3}}|{_NUMBER_WORDS})"
     rf"(?:\s*(?:-|–|to|and)\s*(?:\d{{1,3}}|{_NUMBER_WORDS}))?\b"
     rf"|\b\d{{1,3}}\s+years\s+of\s+age\b"
-    rf"|\b[\d,.]+\s+(?:thousand|million|billion)\s+years\b"
     rf"|(?<=[^\W\d_], )\d{{1,3}}(?=,)",
     re.IGNORECASE,
 )
@@ -274,7 +282,12 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
     in_dates = pattern in _NOT_IN_DATES
     # (the numbers of a date naming a month or a day, or of a time: "10:47 p.m." counts nothing)
     dates = (
-        [m.span() for m in DATE.finditer(text) if _NAMED.search(m.group()) or TIME.fullmatch(m.group())]
+        [
+            m.span()
+            for m in DATE.finditer(text)
+            if (_NAMED.search(when := m.group()) and not _COUNTED_TIME.fullmatch(when))
+            or TIME.fullmatch(when)
+        ]
         if in_dates
         else []
     )
@@ -292,6 +305,19 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
         for match in pattern.finditer(text)
         if not any(start < match.end() and match.start() < end for start, end in dates)
     )
+
+
+# What else states an answer of a type: the age of a thing is a length of time ("515 million
+# years"), and an age says when ("at the age of ten, he…").
+_ALSO_STATED_BY = {AnswerType.AGE: AnswerType.LENGTH, AnswerType.DATE: AnswerType.AGE}
+
+
+def states(answer_type: AnswerType, text: str) -> bool:
+    """Whether ``text`` states an answer of ``answer_type`` (one of ANSWER_PATTERNS' types)."""
+    if mentions(ANSWER_PATTERNS[answer_type], text):
+        return True
+    other = _ALSO_STATED_BY.get(answer_type)
+    return other is not None and mentions(ANSWER_PATTERNS[other], text)
 
 
 def mentions(pattern: re.Pattern[str], text: str) -> bool:

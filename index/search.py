@@ -34,7 +34,7 @@ from .conversation import (
     refers_back,
 )
 from .derived import derived
-from .highlight import ANSWER_PATTERNS, highlights, mentions, names_in, proper_nouns
+from .highlight import ANSWER_PATTERNS, highlights, mentions, names_in, proper_nouns, states
 from .passages import Passage, paragraph_passages, quoted, widen
 from .question import PLAIN_TYPES, Question, analyse
 from .scoring import sentence_scorers
@@ -350,17 +350,13 @@ class Index:
             return Answer(question, [], True, 0.0, past="end")  # nothing comes after it to quote
         line = DECLINE_FOLLOW_UP_BELOW if context.follow_up else DECLINE_BELOW
         ranked = self._rank(parsed, context)
-        # The confidence judges the best window's quote, as the ranking did; the first hit shows
-        # it, perhaps run on into one more sentence (passages.quoted).
-        confidence = self._confidence(parsed, context, self._quote(ranked[0][0])) if ranked else 0.0
-        if self._said_nowhere(parsed, ranked):
-            confidence *= LACKS_ANSWER_TYPE
+        confidence = self._judged(parsed, context, ranked)
         if confidence < line and context.alone and ranked:
             # A follow-up naming something of its own ("how many reservists?" after another
             # question): nearness to the last answer may outvote its words, but not into a
             # decline while a window holding them answers it.
             alone = self._rank(parsed, context, words_first=True)
-            alone_confidence = self._confidence(parsed, context, self._quote(alone[0][0]))
+            alone_confidence = self._judged(parsed, context, alone)
             if alone_confidence >= line:
                 ranked, confidence = alone, alone_confidence
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
@@ -462,6 +458,15 @@ class Index:
             onward=goes_on and onward,
         )
 
+    def _judged(self, question: Question, context: Context, ranked: list[tuple[int, float]]) -> float:
+        """The confidence in a ranking: its best window's quote judged as the ranking did it (the
+        first hit shows that quote, perhaps run on into one more sentence: passages.quoted),
+        counting LACKS_ANSWER_TYPE once more when the type asked for is said nowhere near."""
+        if not ranked:
+            return 0.0
+        confidence = self._confidence(question, context, self._quote(ranked[0][0]))
+        return confidence * LACKS_ANSWER_TYPE if self._said_nowhere(question, ranked) else confidence
+
     def _said_nowhere(self, question: Question, ranked: list[tuple[int, float]]) -> bool:
         """Whether a question asking for a plain type (a number, an age, a date…) finds one in
         none of the ranked windows' quotes: then the article most likely does not say it ("how
@@ -469,8 +474,8 @@ class Index:
         nothing of how it was received), however well its best passage matches the words."""
         if question.answer_type not in PLAIN_TYPES or not ranked:
             return False
-        pattern = ANSWER_PATTERNS[question.answer_type]
-        return not any(mentions(pattern, self._quote(i).text) for i, _ in ranked[:TYPE_LOOKED_FOR_IN])
+        best = ranked[:TYPE_LOOKED_FOR_IN]
+        return not any(states(question.answer_type, self._quote(i).text) for i, _ in best)
 
     def _specific(self, terms: list[str]) -> bool:
         """Whether ``terms`` say where to look: the idf of those the library has (but light
@@ -1025,8 +1030,8 @@ class Index:
         except in a question asking for something besides them. A question of no words of its
         own that continues the conversation is answered by the passage that continues it, and
         a bare "when?" by one of the last answer's paragraph that has a date."""
-        pattern = ANSWER_PATTERNS.get(question.answer_type) if question.answer_type else None
-        lacks = LACKS_ANSWER_TYPE if pattern is not None and not mentions(pattern, top.text) else 1.0
+        asked = question.answer_type
+        lacks = LACKS_ANSWER_TYPE if asked is not None and not states(asked, top.text) else 1.0
         if context.open and context.place is not None:
             return OPEN_CONFIDENCE * lacks
         # "When?" after an answer asks what that answer talks about: a passage of its paragraph,

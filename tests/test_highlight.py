@@ -86,8 +86,17 @@ def test_highlighted_words(question, text, expected):
         ("when did the rocket lift off?", "The Falcon 9 rocket lifted off at 10:47 p.m. EDT.", "10:47 p.m."),
         ("at what age does it decline?", "Immunity declines from around 50 years of age.", "50 years of age"),
         ("how old are the children?", "School starts at age six in most states.", "age six"),
-        ("how old are the fossils?", "The fossils date from 515 million years ago.", "515 million years"),
         ("was the show a success?", "The show would earn Clampett three Emmys.", "Emmys"),
+        ("when was the castle built?", "The castle was built c. 1180 by the count.", "c. 1180"),
+        ("when did the battle happen?", "In 630, the army took the city.", "630"),
+        (
+            "when did the town flourish?",
+            "It flourished in the 13th and 14th centuries.",
+            "13th and 14th centuries",
+        ),
+        ("when did the band form?", "The band formed in the mid-sixties in Leeds.", "mid-sixties"),
+        ("when did he return?", "He left for Paris; three years later he returned.", "three years later"),
+        ("how many years ago?", "Dinosaurs died out 66 million years ago.", "66 million"),
         ("was the novel well received?", "In 1974 it won the Viareggio Prize.", "won"),
         (
             "how long was he mayor?",

@@ -400,6 +400,24 @@ def test_a_type_that_none_of_the_best_passages_has_is_declined(question, history
     assert answer.confidence < LACKS_ANSWER_TYPE * LACKS_ANSWER_TYPE + 1e-9
 
 
+def test_the_age_of_a_thing_is_a_length_of_time():
+    fossils = Article(
+        title="Comb jellies",
+        text="Comb jellies are marine animals.\n\nFossils found in China date from 515 million years ago.",
+    )
+    assert not Index([fossils]).search("how old are the fossils?").declined
+
+
+def test_an_age_says_when():
+    singer = Article(
+        title="Singer",
+        text="Kiske grew up in Hamburg.\n\nAt the age of eighteen, Kiske was asked to join the band.",
+    )
+    answer = Index([singer]).search("when did Kiske join the band?")
+    assert answer.confidence == 1.0
+    assert not answer.declined
+
+
 def test_a_type_that_another_of_the_best_passages_has_counts_only_the_top_s_lack():
     # The top passage has no date, but the next one has ("in the 1970s").
     answer = Index([ZORN]).search("when was Zorn born?")
