@@ -107,6 +107,13 @@ RECEPTION = re.compile(
     r"reception|positive|negative|mixed|favou?rabl[ey]|flop(?:ped)?|fail(?:ed|ure)|panned)\b",
     re.IGNORECASE,
 )
+# An award, a prize or a nomination: "two Academy Awards nominations", "won the Pulitzer Prize",
+# "inducted into the Hall of Fame".
+AWARD = re.compile(
+    r"\b(?:award(?:s|ed)?|prizes?|trophy|trophies|medals?|honou?r(?:s|ed)?|accolades?|nominat\w+|"
+    r"Emmys?|Grammys?|Oscars?|Tonys|Hall\s+of\s+Fame|inducted|knighted|laureate)\b",
+    re.IGNORECASE,
+)
 # What an answer of each type looks like.
 ANSWER_PATTERNS = {
     AnswerType.NUMBER: NUMBER,
@@ -118,6 +125,7 @@ ANSWER_PATTERNS = {
     AnswerType.PLACE: NAME,
     AnswerType.NAME: FULL_NAME,
     AnswerType.RECEPTION: RECEPTION,
+    AnswerType.AWARD: AWARD,
 }
 
 # Numbers and names are not looked for in dates that name a month or a day ("February 6",

@@ -21,11 +21,12 @@ class AnswerType(Enum):
     PLACE = "place"  # where / in which country …
     NAME = "name"  # what is his name?
     RECEPTION = "reception"  # how was it received? / was it a success? / how did people react?
+    AWARD = "award"  # did it win any awards? / what prizes did she get? / was he nominated?
 
 
 # The answer types a passage plainly has or lacks: a count, an age, a length, a date, a time
-# of day, how something was received. (A name is in nearly every passage, so lacking one says
-# little.) A question asking for one is rarely answered by a passage without any.
+# of day, how something was received, an award. (A name is in nearly every passage, so lacking
+# one says little.) A question asking for one is rarely answered by a passage without any.
 PLAIN_TYPES = frozenset(
     {
         AnswerType.NUMBER,
@@ -34,6 +35,7 @@ PLAIN_TYPES = frozenset(
         AnswerType.DATE,
         AnswerType.TIME,
         AnswerType.RECEPTION,
+        AnswerType.AWARD,
     }
 )
 
@@ -89,6 +91,10 @@ _RECEPTION_FRAME = re.compile(
 # "React" and "respond" are a frame too when nothing else is asked ("how did people react?"),
 # but not beside whom they ask about: "how did Russia respond?" is "Putin responded by…".
 _REACTING = re.compile(r"\b(?:react|respond)\b", re.IGNORECASE)
+# Awards: "did the album win any awards?", "what prizes did she get?", "was he nominated?". The
+# answer names one (highlight.AWARD, which knows every word that asks), so a question whose
+# best passages name none asks what the article does not say. Its words are looked for too.
+_AWARD = re.compile(r"\b(?:awards?|prizes?|trophy|trophies|medals?|honou?rs|accolades?|nominat\w*)\b", re.I)
 _HOW_COME = re.compile(r"\bhow\s+come\b", re.IGNORECASE)
 # Words that only sharpen a question: "where exactly?" is "where?", not a search for "exactly".
 _SHARPENING = re.compile(
@@ -140,6 +146,8 @@ def analyse(text: str, language: str = "en") -> Question:
         framed = _RECEPTION_FRAME.sub(lambda match: " " * len(match.group()), framed)
         if not tokens(_REACTING.sub(" ", framed), language):
             framed = _REACTING.sub(lambda match: " " * len(match.group()), framed)
+    if answer_type is None and language == "en" and _AWARD.search(text):
+        answer_type = AnswerType.AWARD
     question_tokens = tuple(tokens(framed, language))
     bare = answer_type is not None and not question_tokens
     if bare:  # "how many?" alone: better to use what there is than nothing

@@ -87,6 +87,7 @@ def test_highlighted_words(question, text, expected):
         ("at what age does it decline?", "Immunity declines from around 50 years of age.", "50 years of age"),
         ("how old are the children?", "School starts at age six in most states.", "age six"),
         ("was the show a success?", "The show would earn Clampett three Emmys.", "Emmys"),
+        ("did the film win any awards?", "The film received two Academy Awards nominations.", "Awards"),
         ("when was the castle built?", "The castle was built c. 1180 by the count.", "c. 1180"),
         ("when did the battle happen?", "In 630, the army took the city.", "630"),
         (

@@ -400,6 +400,34 @@ def test_a_type_that_none_of_the_best_passages_has_is_declined(question, history
     assert answer.confidence < LACKS_ANSWER_TYPE * LACKS_ANSWER_TYPE + 1e-9
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Did he win any awards?", AnswerType.AWARD),
+        ("what prizes did the film get?", AnswerType.AWARD),
+        ("Was she nominated for anything?", AnswerType.AWARD),
+        ("who won the award?", AnswerType.PERSON),  # asks for a person
+        ("how many medals did she win?", AnswerType.NUMBER),
+        ("did he win the match?", None),
+    ],
+)
+def test_a_question_about_awards_asks_for_one(question, expected):
+    assert analyse(question).answer_type is expected
+
+
+def test_awards_the_article_never_names_are_declined():
+    # The words match ("Zorn", "won"…), but no passage names an award.
+    assert Index([ZORN]).search("did Zorn win any awards?").declined
+    assert Index([default_article()]).search("did zelensky win any awards?").declined
+    prized = Article(
+        title="Zorn",
+        text=ZORN.text + "\n\nIn 2006 Zorn won a MacArthur Fellowship and the William Schuman Award.",
+    )
+    answer = Index([prized]).search("did Zorn win any awards?")
+    assert not answer.declined
+    assert "William Schuman Award" in answer.hits[0].passage.text
+
+
 def test_the_age_of_a_thing_is_a_length_of_time():
     fossils = Article(
         title="Comb jellies",
