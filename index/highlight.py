@@ -47,7 +47,7 @@ DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?"
     rf"|(?:{_WEEKDAYS})|(?:1\d|20)\d{{2}}s?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)(?:\s+(?:and|or|to)\s+\d{{1,2}}(?:st|nd|rd|th))?\s+centur(?:y|ies)"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)(?:\s+(?:and|or|to)\s+\d{{1,2}}(?:st|nd|rd|th))?[\s-]+centur(?:y|ies)"
     rf"|c\.?\s?\d{{3,4}}|(?<=in |by )\d{{3}}(?:\s+(?:AD|BC|CE|BCE))?(?![\s-]*[^\W\d_%$])"
     rf"|(?:early|mid|late)?[\s-]?(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)"
     rf"|{_AGO}"
@@ -102,6 +102,7 @@ RECEPTION = re.compile(
     r"|\b(?:critics?|critical(?:ly)?|acclaim(?:ed)?|prais\w*|reviews?|reviewers?|success(?:ful|fully)?|hits?|"
     r"charts?|charted|peaked|debuted|Billboard|platinum|gold|sold|sales|copies|box\s+office|gross(?:ed)?|"
     r"best[- ]selling|popular(?:ity)?|award(?:s|ed)?|nominat\w+|protests?|protested|condemn\w*|welcom\w*|"
+    r"tears|wept|mourn\w*|griev\w*|grief|sadden\w*|dismay\w*|outcry|devastat\w*|heartbr\w*|"
     r"win|wins|won|winning|Emmys?|Grammys?|Oscars?|accolades?|honou?r(?:s|ed)|outrage\w*|backlash|"
     r"criticis\w+|criticiz\w+|applau\w+|cheer\w*|reacted|reactions?|responses?|received|"
     r"reception|positive|negative|mixed|favou?rabl[ey]|flop(?:ped)?|fail(?:ed|ure)|panned)\b",
@@ -315,9 +316,10 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
     )
 
 
-# What else states an answer of a type: the age of a thing is a length of time ("515 million
-# years"), and an age says when ("at the age of ten, he…").
-_ALSO_STATED_BY = {AnswerType.AGE: AnswerType.LENGTH, AnswerType.DATE: AnswerType.AGE}
+# What else states an answer of a type: an age says when ("at the age of ten, he…"), and a
+# time counted back gives the age of a thing ("fossils from 515 million years ago"; not any
+# length of time: "200,000 visitors a year" says nothing of how old a church is).
+_ALSO_STATED_BY = {AnswerType.DATE: AGE, AnswerType.AGE: re.compile(rf"\b{_AGO}", re.IGNORECASE)}
 
 
 def states(answer_type: AnswerType, text: str) -> bool:
@@ -325,7 +327,7 @@ def states(answer_type: AnswerType, text: str) -> bool:
     if mentions(ANSWER_PATTERNS[answer_type], text):
         return True
     other = _ALSO_STATED_BY.get(answer_type)
-    return other is not None and mentions(ANSWER_PATTERNS[other], text)
+    return other is not None and mentions(other, text)
 
 
 def mentions(pattern: re.Pattern[str], text: str) -> bool:

@@ -88,6 +88,8 @@ def test_highlighted_words(question, text, expected):
         ("how old are the children?", "School starts at age six in most states.", "age six"),
         ("was the show a success?", "The show would earn Clampett three Emmys.", "Emmys"),
         ("did the film win any awards?", "The film received two Academy Awards nominations.", "Awards"),
+        ("how did people react?", "Residents gathered outside, some in tears, as flames rose.", "tears"),
+        ("when was it built?", "The 12th-century church burned down.", "12th-century"),
         ("when was the castle built?", "The castle was built c. 1180 by the count.", "c. 1180"),
         ("when did the battle happen?", "In 630, the army took the city.", "630"),
         (

@@ -436,6 +436,14 @@ def test_the_age_of_a_thing_is_a_length_of_time():
     assert not Index([fossils]).search("how old are the fossils?").declined
 
 
+def test_a_rate_is_no_age():
+    church = Article(
+        title="Church",
+        text="The old church attracts about 200,000 visitors a year.\n\nA fire broke out on Tuesday.",
+    )
+    assert Index([church]).search("how old is the church?").confidence <= LACKS_ANSWER_TYPE
+
+
 def test_an_age_says_when():
     singer = Article(
         title="Singer",
