@@ -469,9 +469,10 @@ class Index:
 
     def _said_nowhere(self, question: Question, ranked: list[tuple[int, float]]) -> bool:
         """Whether a question asking for a plain type (a number, an age, a date…) finds one in
-        none of the ranked windows' quotes: then the article most likely does not say it ("how
-        old is Putin?" of a report giving no age; "was it a success?" of a section saying
-        nothing of how it was received), however well its best passage matches the words."""
+        none of the TYPE_LOOKED_FOR_IN best windows' quotes: then the article most likely does
+        not say it ("how old is Putin?" of a report giving no age; "was it a success?" of a
+        section saying nothing of how it was received), however well its best passage matches
+        the words."""
         if question.answer_type not in PLAIN_TYPES or not ranked:
             return False
         best = ranked[:TYPE_LOOKED_FOR_IN]
