@@ -428,7 +428,7 @@ def test_awards_the_article_never_names_are_declined():
     assert "William Schuman Award" in answer.hits[0].passage.text
 
 
-def test_the_age_of_a_thing_is_a_length_of_time():
+def test_a_time_counted_back_is_the_age_of_a_thing():
     fossils = Article(
         title="Comb jellies",
         text="Comb jellies are marine animals.\n\nFossils found in China date from 515 million years ago.",
