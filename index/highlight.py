@@ -42,7 +42,7 @@ _AGO = (
     rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|a\s+few|several)(?:\s+(?:thousand|million|billion))?\s+"
     rf"(?:years?|months?|weeks?|days?|decades?|centuries)\s+(?:ago|later|after|before|earlier)"
 )
-_COUNTED_TIME = re.compile(_AGO, re.IGNORECASE)  # "66 million years ago" is a count too
+_COUNTED_TIME = re.compile(rf"\b{_AGO}", re.IGNORECASE)  # "66 million years ago" is a count too
 DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?"
@@ -93,6 +93,8 @@ NAME = re.compile(
 FULL_NAME = re.compile(
     rf"\b{_TITLE}[A-Z][a-z][\w'’.-]*(?:[^\S\n]+(?:(?:de|van|von|al|bin|du|la|le)[^\S\n]+)?[A-Z][a-z][\w'’-]*)+"
 )
+# Honours, which say how something was received and are what an award question asks for.
+_HONOURS = r"award(?:s|ed)?|nominat\w+|Emmys?|Grammys?|Oscars?|accolades?"
 # How something was received: by the public ("was met with protests"), critics ("praised"),
 # buyers and the charts ("reached number four", "sold 80,000 copies", "went platinum"), juries
 # and contests ("won the Viareggio Prize", "three Emmys").
@@ -101,9 +103,9 @@ RECEPTION = re.compile(
     r"|\bmet\s+with(?:\s+[\w-]+){1,2}"
     r"|\b(?:critics?|critical(?:ly)?|acclaim(?:ed)?|prais\w*|reviews?|reviewers?|success(?:ful|fully)?|hits?|"
     r"charts?|charted|peaked|debuted|Billboard|platinum|gold|sold|sales|copies|box\s+office|gross(?:ed)?|"
-    r"best[- ]selling|popular(?:ity)?|award(?:s|ed)?|nominat\w+|protests?|protested|condemn\w*|welcom\w*|"
+    rf"best[- ]selling|popular(?:ity)?|{_HONOURS}|protests?|protested|condemn\w*|welcom\w*|"
     r"tears|wept|mourn\w*|griev\w*|grief|sadden\w*|dismay\w*|outcry|devastat\w*|heartbr\w*|"
-    r"win|wins|won|winning|Emmys?|Grammys?|Oscars?|accolades?|honou?r(?:s|ed)|outrage\w*|backlash|"
+    r"win|wins|won|winning|honou?r(?:s|ed)|outrage\w*|backlash|"
     r"criticis\w+|criticiz\w+|applau\w+|cheer\w*|reacted|reactions?|responses?|received|"
     r"reception|positive|negative|mixed|favou?rabl[ey]|flop(?:ped)?|fail(?:ed|ure)|panned)\b",
     re.IGNORECASE,
@@ -111,8 +113,8 @@ RECEPTION = re.compile(
 # An award, a prize or a nomination: "two Academy Awards nominations", "won the Pulitzer Prize",
 # "inducted into the Hall of Fame".
 AWARD = re.compile(
-    r"\b(?:award(?:s|ed)?|prizes?|trophy|trophies|medals?|honou?r(?:s|ed)?|accolades?|nominat\w+|"
-    r"Emmys?|Grammys?|Oscars?|Tonys|Hall\s+of\s+Fame|inducted|knighted|laureate)\b",
+    rf"\b(?:{_HONOURS}|prizes?|trophy|trophies|medals?|honou?r(?:s|ed)?|"
+    r"Tonys|Hall\s+of\s+Fame|inducted|knighted|laureate)\b",
     re.IGNORECASE,
 )
 # What an answer of each type looks like.
@@ -319,7 +321,7 @@ def _candidates(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int, fr
 # What else states an answer of a type: an age says when ("at the age of ten, he…"), and a
 # time counted back gives the age of a thing ("fossils from 515 million years ago"; not any
 # length of time: "200,000 visitors a year" says nothing of how old a church is).
-_ALSO_STATED_BY = {AnswerType.DATE: AGE, AnswerType.AGE: re.compile(rf"\b{_AGO}", re.IGNORECASE)}
+_ALSO_STATED_BY = {AnswerType.DATE: AGE, AnswerType.AGE: _COUNTED_TIME}
 
 
 def states(answer_type: AnswerType, text: str) -> bool:
