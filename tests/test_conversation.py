@@ -1016,6 +1016,28 @@ def test_a_question_that_relates_gets_up_to_k_passages(seed_index) -> None:
     assert len(answer.hits) == 5
 
 
+# A made-up match report whose crowd and day are told in its lede, in words no question below uses.
+CUP_TIE = parse_text(
+    "Arsenal Beat Chelsea to Reach the Cup Final\n\n"
+    "By Tom Hale, Sports Reporter.\n\n"
+    "Arsenal beat Chelsea 3-1 at Wembley Stadium on Saturday, with Bukayo Saka scoring twice in "
+    "front of a crowd of 84,000.\n\n"
+    '"The players showed great character," said Arsenal manager Mikel Arteta.\n\n'
+    "Chelsea manager Enzo Maresca said his side had been let down by their finishing."
+)
+
+
+@pytest.mark.parametrize(
+    "question", ["how many people watched?", "how many people attended?", "when was the match?"]
+)
+def test_a_typed_question_sharing_no_word_is_offered_the_closest_passage_stating_its_type(question) -> None:
+    # No window says "watched", "attended" or "match"; the lede is close in meaning (cosine
+    # 0.28 to 0.42, under the line for any passage) and has the number or date asked for.
+    answer = Index([CUP_TIE]).search(question)
+    assert answer.declined  # shown as the closest passage, which may not answer it
+    assert answer.hits and "84,000" in answer.hits[0].passage.text
+
+
 def far_in_meaning(index: Index, word: str):
     """A stand-in for the word vectors that finds every window without ``word`` close in meaning."""
 
