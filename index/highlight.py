@@ -162,7 +162,12 @@ Span = tuple[int, int]
 
 
 def highlights(
-    text: str, offset: int, question: Question, language: str = "en", proper: frozenset[str] = frozenset()
+    text: str,
+    offset: int,
+    question: Question,
+    language: str = "en",
+    proper: frozenset[str] = frozenset(),
+    asked_of: Span | None = None,
 ) -> list[Span]:
     """Spans of ``text`` (shifted by ``offset``) to emphasise for ``question``.
 
@@ -173,6 +178,9 @@ def highlights(
         language: the article's language (for matching terms).
         proper: words the article writes capitalised inside a sentence (:func:`proper_nouns`),
             so names even where they start one ("Putin responded…").
+        asked_of: for a question asking of the last answer ("when?"), where that answer stands
+            (article offsets): with no word of the question to stand by, its answer is the one
+            nearest that.
 
     Returns:
         Sorted, non-overlapping spans: the question's terms wherever they occur, and — for
@@ -183,7 +191,11 @@ def highlights(
     passage_tokens = _passage_tokens(text, language)
     spans = [(t.start, t.end) for t in passage_tokens if t.term in terms]
     if question.answer_type is not None:
-        spans += _answer_spans(text, question, terms, passage_tokens, proper)
+        answered = None
+        if asked_of is not None:  # in the passage's own offsets, clipped to it
+            start, end = (min(max(edge - offset, 0), len(text)) for edge in asked_of)
+            answered = (start, end)
+        spans += _answer_spans(text, question, terms, passage_tokens, proper, answered)
     return [(offset + start, offset + end) for start, end in _merge(spans)]
 
 
@@ -201,7 +213,12 @@ def _passage_tokens(text: str, language: str) -> tuple[Token, ...]:
 
 
 def _answer_spans(
-    text: str, question: Question, terms: set[str], passage_tokens: tuple[Token, ...], proper: frozenset[str]
+    text: str,
+    question: Question,
+    terms: set[str],
+    passage_tokens: tuple[Token, ...],
+    proper: frozenset[str],
+    answered: Span | None = None,
 ) -> list[Span]:
     pattern = ANSWER_PATTERNS[question.answer_type]
     question_words = {w.casefold() for w in re.findall(r"\w+", question.text)}
@@ -230,7 +247,14 @@ def _answer_spans(
         if t.term in terms or (asks_who_said and _ATTRIBUTING.fullmatch(text, t.start, t.end))
     ]
     if not anchors:
-        return found[:1]
+        if answered is None or pattern in _NAMES:
+            return found[:1]
+        # "When?" after "…Putin announced a partial mobilization last month" is "last month", not
+        # the "on Monday" of the sentence before it, the first date of the passage shown: the
+        # date or number nearest the last answer, the first of those inside it. (Not a name: those
+        # in the last answer are mostly whom it was about: "who?" after it bolded "The Ukrainian"
+        # of "The Ukrainian leader's speech follows…".)
+        return [min(found, key=lambda span: max(span[0] - answered[1], answered[0] - span[1], 0))]
     # Of the candidates, the one nearest a question's word by its edge ("3 million customers in
     # 70 countries": 3 million customers; "Zelensky says that Russians…": Zelensky, who says).
     # Anchors lie in order: a span's nearest lie just before and after it, found by bisection

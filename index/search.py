@@ -364,7 +364,13 @@ class Index:
                 ranked, confidence = alone, alone_confidence
         # "What happened next?", "anything else?" (not "why?"): what answered is not shown again.
         hits = self._hits(
-            parsed, ranked, k, self._said(context.place) if context.goes_on else {}, context.borrowed
+            parsed,
+            ranked,
+            k,
+            self._said(context.place) if context.goes_on else {},
+            context.borrowed,
+            # "When?", "how many?" ask of the last answer: theirs is the date or number nearest it.
+            context.place if parsed.bare and context.follow_up else None,
         )
         # Going on leaves out only what was just said: with nothing left, the article ends there.
         past = ("start" if context.back else "end") if context.goes_on and not hits else ""
@@ -551,12 +557,17 @@ class Index:
 
     def _text_of(self, place: Place) -> str:
         """The text of ``place``'s sentences, from the first to the last."""
+        span = self._span_of(place)
+        return place.article.text[span[0] : span[1]] if span else ""
+
+    def _span_of(self, place: Place) -> tuple[int, int] | None:
+        """Where ``place``'s sentences stand in its article's text, from the first to the last."""
         spans = [
             self.paragraphs[number][1].sentences[i]
             for number, inside in sorted(self._said(place).items())
             for i in sorted(inside)
         ]
-        return place.article.text[spans[0].start : spans[-1].end] if spans else ""
+        return (spans[0].start, spans[-1].end) if spans else None
 
     def _said(self, place: Place | None) -> dict[int, set[int]]:
         """``place``'s sentences as paragraph → its sentences, 0-based."""
@@ -612,10 +623,12 @@ class Index:
         k: int,
         said: dict[int, set[int]],
         borrowed: Sequence[str] = (),
+        asked_of: Place | None = None,
     ) -> list[Hit]:
         """The best windows quoted as hits, each showing sentences no earlier hit shows, nor
         ``said`` (paragraph → its sentences, 0-based, that the conversation has shown). The
-        words a follow-up ``borrowed`` place its answer among sentences its own words tie on.
+        words a follow-up ``borrowed`` place its answer among sentences its own words tie on;
+        a question asking of the last answer (``asked_of``: "when?") is answered nearest it.
 
         A window from a paragraph already quoted counts SAME_PARAGRAPH of its score: the next
         hits then come from other paragraphs unless the quoted one is far ahead, which gives
@@ -623,6 +636,7 @@ class Index:
         """
         hits: list[Hit] = []
         leant_on = Question("", tuple(borrowed), None, ())
+        answered = self._span_of(asked_of) if asked_of is not None else None
         # The words derived from the question's that the ranking counted are shown too, and an
         # answer is looked for beside them: "Ukrainian forces have retaken 2,316 square miles"
         # for "how much land has Ukraine taken back?", not "three times" beside "Ukraine".
@@ -644,7 +658,8 @@ class Index:
             shown[paragraph_number] = seen | set(range(passage.first_sentence - 1, passage.last_sentence))
             if (proper := self._proper_nouns.get(article)) is None:  # once per article shown
                 proper = self._proper_nouns[article] = proper_nouns(article.text)
-            spans = partial(highlights, passage.text, passage.start, question, article.language, proper)
+            near = answered if asked_of is not None and asked_of.article == article else None
+            spans = partial(highlights, passage.text, passage.start, question, article.language, proper, near)
             leaned = partial(highlights, passage.text, passage.start, leant_on, article.language)
             hits.append(Hit(passage, score, cite(passage), spans, paragraph, leaned if borrowed else tuple))
         return hits

@@ -132,6 +132,14 @@ def career() -> Index:
     return Index([CAREER])
 
 
+def answered_by(index: Index, asked: str, first: str, last: str) -> Turn:
+    """A turn whose answer is the index's first article's text from ``first`` to the next ``last``."""
+    article = index.articles[0]
+    start = article.text.index(first)
+    end = article.text.index(last, start) + len(last)
+    return Turn(asked, article.text[start:end], article.id, start, end)
+
+
 def answered(index: Index, question: str, history: list[Turn] | None = None) -> tuple[Answer, Turn]:
     """The answer and the turn it makes, as the bot records it: where the top hit's answer stands."""
     answer = index.search(question, history or [])
@@ -880,12 +888,36 @@ def test_a_bare_when_is_answered_with_a_date(seed_index, first: str, expected: s
 def test_a_bare_when_is_answered_by_a_date_at_the_last_answer(
     seed_index, asked, first, last, expected
 ) -> None:
-    article = seed_index.articles[0]
-    start = article.text.index(first)
-    end = article.text.index(last, start) + len(last)
-    answer = seed_index.search("when?", [Turn(asked, article.text[start:end], article.id, start, end)])
+    answer = seed_index.search("when?", [answered_by(seed_index, asked, first, last)])
     assert expected in answer.hits[0].passage.text
     assert not answer.declined  # though it lacks the words leant on
+
+
+@pytest.mark.parametrize(
+    ("asked", "first", "when", "date"),
+    [
+        # The passage opens on the speech "on Monday"; the answer's own sentence says "last month".
+        (
+            "what did putin announce?",
+            "The Ukrainian leader's speech follows",
+            "when?",
+            "last month",
+        ),
+        # The answer before the passage: the date nearest it, the passage's first.
+        (
+            "what did he say about Russians?",
+            "Ukrainian President Volodymyr Zelensky says that",
+            "when did he say it?",
+            "Monday",
+        ),
+    ],
+)
+def test_a_bare_when_bolds_the_date_nearest_the_last_answer(seed_index, asked, first, when, date) -> None:
+    hit = seed_index.search(when, [answered_by(seed_index, asked, first, ".")]).hits[0]
+    text = seed_index.articles[0].text
+    bold = [text[s:e] for s, e in hit.highlights]
+    assert [d for d in bold if d in ("Monday", "last month")] == [date]  # of the two, only that one
+    assert date in hit.focus.text  # where the next question goes on from
 
 
 @pytest.mark.parametrize("follow_up", ["how strong was it?", "how strong?", "how powerful was the storm?"])
