@@ -1048,6 +1048,17 @@ def test_a_question_that_relates_gets_up_to_k_passages(seed_index) -> None:
     assert len(answer.hits) == 5
 
 
+def test_who_voted_against_is_answered_by_those_against() -> None:
+    council = parse_text(
+        "Council Approves Budget\n\n"
+        "The city council voted 9-4 on Monday night to approve a $2.1 billion budget.\n\n"
+        "Mayor Rosa Delgado called the vote a promise kept.\n\n"
+        "Four council members voted against the budget. Councilman Derek Shaw said the police "
+        "increase was too small."
+    )
+    assert "Four council members" in Index([council]).search("who voted against it?").hits[0].passage.text
+
+
 # A made-up match report whose crowd and day are told in its lede, in words no question below uses.
 CUP_TIE = parse_text(
     "Arsenal Beat Chelsea to Reach the Cup Final\n\n"

@@ -87,6 +87,10 @@ def test_who_won_keeps_won():
     assert tokenize("who won?") == tokenize("win")
 
 
+def test_voted_against_keeps_against():
+    assert tokenize("who voted against it?") == ["vote", "against"]
+
+
 @pytest.mark.parametrize(
     ("text", "language", "expected"),
     [
