@@ -29,7 +29,7 @@ ENGLISH_STOPWORDS = frozenset(
 # The tokenizer's stop words: those, and the contractions a chat types without their apostrophe
 # ("whats the number of …"; the word vectors' table holds NLTK's list only). But "against" is
 # looked for: "who voted against the budget?" is not "who voted?" (it quoted the council's
-# 9-4 vote rather than the members who voted against; no eval figure moves).
+# 9-4 vote rather than the members who voted against; the eval's figures hold).
 STOPWORDS = (ENGLISH_STOPWORDS - {"against"}) | frozenset(
     """whats whos wheres whens hows whys thats theres heres hes shes theyre youre theyve youve
     im ive dont doesnt didnt isnt wasnt arent werent cant couldnt wouldnt shouldnt hasnt
@@ -37,9 +37,9 @@ STOPWORDS = (ENGLISH_STOPWORDS - {"against"}) | frozenset(
 )
 
 # English irregular verb forms and plurals, which no suffix-stripping stemmer joins to their base
-# ("said" stays "said", "crises" becomes "crise" but "crisis" "crisi"), and the months' short
-# names; mapped to the base before stemming so "what did he say?" finds "he said",
-# "referendums" "referenda" and "Sept. 21" "September 21".
+# ("said" stays "said", "crises" becomes "crise" but "crisis" "crisi"), and the short forms of
+# months and titles; mapped to the base before stemming so "what did he say?" finds "he said",
+# "referendums" "referenda", "Sept. 21" "September 21" and "the doctor" "Dr. Farchione".
 _IRREGULAR_FORMS = {
     form: base
     for base, forms in {
@@ -88,6 +88,10 @@ _IRREGULAR_FORMS = {
         # A news photo is credited as an image ("Vadim Blazhevich/Getty Images"), and asked
         # about as a photo or a picture.
         "photo": "photograph photographs picture pictures pictured pic pics image images",
+        # News names people by their titles' short forms ("Dr. Tiffany Farchione", "Sen. Joe
+        # Manchin"), and a chat asks what the doctor or the senator said.
+        "doctor": "dr", "professor": "prof", "senator": "sen", "governor": "gov",
+        "sergeant": "sgt", "lieutenant": "lt", "captain": "capt",
     }.items()
     for form in forms.split()
 }  # fmt: skip

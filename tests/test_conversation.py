@@ -1059,6 +1059,29 @@ def test_who_voted_against_is_answered_by_those_against() -> None:
     assert "Four council members" in Index([council]).search("who voted against it?").hits[0].passage.text
 
 
+# A made-up drug approval: the doctor is named by her title's short form, "Dr."
+APPROVAL = parse_text(
+    "FDA Approves First Pill for Postpartum Depression\n\n"
+    "The US Food and Drug Administration on Friday approved the first pill specifically for "
+    "postpartum depression, a condition that affects about one in seven new mothers.\n\n"
+    "The drug, called zuranolone and sold under the brand name Zurzuvae, is taken once a day for "
+    "14 days. In clinical trials, women who took it reported feeling better within three days.\n\n"
+    '"Having access to an oral medication will be a beneficial option for many of these women," '
+    "said Dr. Tiffany Farchione, director of the FDA's psychiatry division.\n\n"
+    "The most common side effects were drowsiness, dizziness and diarrhea.\n\n"
+    "The drug was developed by Sage Therapeutics and Biogen. The companies have not said how much "
+    "it will cost, but analysts expect a price of around $15,000 for the two-week course.\n\n"
+    "Until now, the only approved treatment specifically for postpartum depression was an "
+    "intravenous infusion that must be given over 60 hours in a hospital."
+)
+
+
+def test_a_title_short_form_is_the_title() -> None:
+    # "Doctor" was a word the library lacks: "say" alone found "have not said how much".
+    answer = Index([APPROVAL]).search("what did the doctor say?")
+    assert "beneficial option" in answer.hits[0].passage.text and not answer.declined
+
+
 # A made-up match report whose crowd and day are told in its lede, in words no question below uses.
 CUP_TIE = parse_text(
     "Arsenal Beat Chelsea to Reach the Cup Final\n\n"

@@ -56,6 +56,8 @@ def test_terms(text, expected):
         ("September 21st", "Sept. 21"),
         ("photo", "images"),  # a news photo is credited as one: "Vadim Blazhevich/Getty Images"
         ("picture", "photograph"),
+        ("Dr. Farchione", "doctor Farchione"),  # a title's short form: "what did the doctor say?"
+        ("Sen. Manchin", "senator Manchin"),
         ("café", "cafe"),
         ("Temür", "Temur"),
         ("CAFÉ", "café"),
