@@ -247,13 +247,12 @@ def _answer_spans(
         if t.term in terms or (asks_who_said and _ATTRIBUTING.fullmatch(text, t.start, t.end))
     ]
     if not anchors:
-        if answered is None or pattern in _NAMES:
+        if answered is None:
             return found[:1]
         # "When?" after "…Putin announced a partial mobilization last month" is "last month", not
-        # the "on Monday" of the sentence before it, the first date of the passage shown: the
-        # date or number nearest the last answer, the first of those inside it. (Not a name: those
-        # in the last answer are mostly whom it was about: "who?" after it bolded "The Ukrainian"
-        # of "The Ukrainian leader's speech follows…".)
+        # the "on Monday" of the sentence before it, the first date of the passage shown; "who
+        # took it?" after the photo's credit is "Vadim Blazhevich", not the caption's "Fleeing
+        # Russian Citizens": the candidate nearest the last answer, the first of those inside it.
         return [min(found, key=lambda span: max(span[0] - answered[1], answered[0] - span[1], 0))]
     # Of the candidates, the one nearest a question's word by its edge ("3 million customers in
     # 70 countries": 3 million customers; "Zelensky says that Russians…": Zelensky, who says).

@@ -369,7 +369,7 @@ class Index:
             k,
             self._said(context.place) if context.goes_on else {},
             context.borrowed,
-            # "When?", "how many?" ask of the last answer: theirs is the date or number nearest it.
+            # "When?", "who?" ask of the last answer: theirs is the date or name nearest it.
             context.place if parsed.bare and context.follow_up else None,
         )
         # Going on leaves out only what was just said: with nothing left, the article ends there.
@@ -1158,8 +1158,9 @@ def _joined(sentence_terms: list[list[str]], passage: Passage) -> list[str]:
 
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|and|for|on)\s+)*[A-Z][\w'’.-]*)+")
 
-# The words of "when did that happen?" or "when did he say it?": they name nothing but the last answer.
-_ASKS_OF_IT = OPEN_TERMS | ATTRIBUTION_TERMS
+# The words of "when did that happen?", "when did he say it?", "how long did that take?" or "who
+# took it?": they name nothing but the last answer.
+_ASKS_OF_IT = OPEN_TERMS | ATTRIBUTION_TERMS | {stemmer("en")("take")}
 # The pronouns that stand for a person ("what did he say?"), not for a thing ("it", "this").
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 

@@ -1076,6 +1076,21 @@ APPROVAL = parse_text(
 )
 
 
+def test_how_long_did_that_take_asks_of_the_last_answer() -> None:
+    index = Index([APPROVAL])
+    _, before = answered(index, "what was the treatment before?")  # "…given over 60 hours…"
+    hit = index.search("how long did that take?", [before]).hits[0]
+    # Not the pill's "taken once a day for 14 days", which holds "take".
+    assert "60 hours" in [APPROVAL.text[s:e] for s, e in hit.highlights]
+
+
+def test_who_took_it_after_the_photo_is_its_credit(seed_index) -> None:
+    _, photo = answered(seed_index, "what is the photo?")  # "Vadim Blazhevich/Getty Images"
+    hit = seed_index.search("who took it?", [photo]).hits[0]
+    text = seed_index.articles[0].text
+    assert "Vadim Blazhevich" in [text[s:e] for s, e in hit.highlights]
+
+
 def test_a_title_short_form_is_the_title() -> None:
     # "Doctor" was a word the library lacks: "say" alone found "have not said how much".
     answer = Index([APPROVAL]).search("what did the doctor say?")
