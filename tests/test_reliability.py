@@ -191,6 +191,21 @@ class AnswerCounter:
 
 
 pending_at_kills: list[int] = []  # questions asked and not yet answered at each kill of the last play
+in_flight_at_kills: list[int] = []  # answers sent and not yet recorded at each kill: what a restart repeats
+
+
+def unrecorded(fake: FakeBotAPI, askers: list[Asker], database: Path) -> int:
+    """Answers the fake holds that the bot has no record of: sent, then killed before it wrote
+    them down. Telegram has no idempotent send, so a restart answers those questions again."""
+    records, _ = sqlite_records(database)
+    return sum(
+        1
+        for asker in askers
+        for message in fake.bot_messages(asker.chat)
+        if HELP_MARK not in message.get("text", "")
+        and APOLOGY not in message.get("text", "")
+        and (asker.chat["id"], message["message_id"]) not in records
+    )
 
 
 def play(
@@ -201,14 +216,17 @@ def play(
     kill_at: list[int],
     window: int,
     timeout: float,
+    database: Path | None = None,
 ) -> list[dict]:
     """Ask ``per_chat`` questions in every chat, round robin, keeping at most ``window`` of them
     unanswered; kill -9 a bot (each in turn) as soon as the answers seen reach each count of
-    ``kill_at``, then restart it. Returns the questions asked (Messages)."""
+    ``kill_at``, then restart it. Returns the questions asked (Messages). With the bot's SQLite
+    ``database``, the answers in flight at each kill are counted (in_flight_at_kills)."""
     bots = bots if isinstance(bots, list) else [bots]
     total = per_chat * len(askers)
     asked: list[dict] = []
     pending_at_kills.clear()
+    in_flight_at_kills.clear()
     answers = AnswerCounter(fake)
     deadline = time.monotonic() + timeout
     for kills, target in enumerate([*kill_at, None]):
@@ -235,6 +253,8 @@ def play(
                 asked.append(asker.ask(fake, f"{QUESTIONS[number % len(QUESTIONS)]} #{number}"))
         if step == "killed":
             bot.reap()
+            if database is not None:  # those of earlier kills stay unrecorded: they were answered again
+                in_flight_at_kills.append(unrecorded(fake, askers, database) - sum(in_flight_at_kills))
             bot.start()
     return asked
 
@@ -431,21 +451,27 @@ async def test_late_answers_survive_a_deleted_question_a_deleted_answer_and_a_fo
 
 
 # --- kill -9 ------------------------------------------------------------------------------------------------
-def test_kill_9_in_a_stream_of_questions_loses_none_and_repeats_at_most_the_one_in_flight(tmp_path, fake_api):
+def test_kill_9_in_a_stream_of_questions_loses_none_and_repeats_only_what_was_in_flight(tmp_path, fake_api):
     askers = cast(fake_api, 6, 6, first_id=6000)
     env = process_env(fake_api, tmp_path, PRIVATE_CHAT_MESSAGES_PER_SECOND="1000", LOG_LEVEL="INFO")
     bot = BotProcess(env, tmp_path / "bot.log")
+    database = tmp_path / "data" / DEFAULT_FILE_NAME
     bot.start()
     try:
-        asked = play(fake_api, bot, askers, per_chat=5, kill_at=[20], window=20, timeout=60)
+        asked = play(fake_api, bot, askers, 5, kill_at=[20], window=20, timeout=60, database=database)
         finish(fake_api, bot, askers, timeout=60)
     finally:
         bot.close()
-    counts = tally(fake_api, askers, asked, tmp_path / "data" / DEFAULT_FILE_NAME)
-    print(f"\nkill -9: {counts.questions} questions, lost {counts.lost}, duplicated {counts.duplicated}")
+    counts = tally(fake_api, askers, asked, database)
+    print(
+        f"\nkill -9: {counts.questions} questions, lost {counts.lost}, duplicated {counts.duplicated} "
+        f"({in_flight_at_kills[0]} answer(s) in flight at the kill)"
+    )
     assert bot.starts == 2 and pending_at_kills[0] > 0
     assert counts == Tally(60, lost=0, duplicated=counts.duplicated, apologies=0, inbox_left=0)
-    assert counts.duplicated <= 1, counts
+    # The kill came right after an answer got through (play), which the bot may not have
+    # recorded yet: only what was sent and not recorded may be answered again.
+    assert counts.duplicated <= in_flight_at_kills[0], (counts, in_flight_at_kills)
 
 
 # --- chaos: 1,000 questions, 50 chats, faults and two kills -------------------------------------------------
@@ -476,14 +502,17 @@ def test_chaos_1000_questions_50_chats_faults_and_two_kills(tmp_path, fake_api):
         hold_seconds=1.5,
     )
     bot = BotProcess(env, tmp_path / "bot.log")
+    database = tmp_path / "data" / DEFAULT_FILE_NAME
     bot.start()
     try:
-        asked = play(fake_api, bot, askers, per_chat=20, kill_at=[300, 650], window=150, timeout=170)
+        asked = play(
+            fake_api, bot, askers, per_chat=20, kill_at=[300, 650], window=150, timeout=170, database=database
+        )
         finish(fake_api, bot, askers, timeout=60)
     finally:
         bot.close()
     wall = time.monotonic() - started
-    counts = tally(fake_api, askers, asked, tmp_path / "data" / DEFAULT_FILE_NAME)
+    counts = tally(fake_api, askers, asked, database)
     faults = Counter({kind: fake_api.faults.count(kind) for kind in ("error_500", "error_502")})
     faults.update({kind: fake_api.faults.count(kind) for kind in ("too_many_requests", "timeout")})
     print(
@@ -493,12 +522,17 @@ def test_chaos_1000_questions_50_chats_faults_and_two_kills(tmp_path, fake_api):
         f"({', '.join(f'{kind} {n}' for kind, n in faults.items())}; "
         f"sendMessage {fake_api.faults.count(method='sendMessage')}, "
         f"getUpdates {fake_api.faults.count(method='getUpdates')}); "
-        f"lost {counts.lost}, duplicated {counts.duplicated}, apologies {counts.apologies}; "
+        f"lost {counts.lost}, duplicated {counts.duplicated} "
+        f"(in flight at the kills: {' and '.join(map(str, in_flight_at_kills))}), "
+        f"apologies {counts.apologies}; "
         f"wall time {wall:.1f} s"
     )
     assert bot.starts == 3 and all(pending_at_kills)
     assert counts.questions == 1000 and counts.lost == 0 and counts.apologies == 0 and counts.inbox_left == 0
-    assert counts.duplicated <= 2, counts
+    # Each kill came right after an answer got through; what was sent and not yet recorded is
+    # all a restart may repeat. (At this pace, usually that one; on a loaded machine, two or
+    # three leave within the time it takes to record one.)
+    assert counts.duplicated <= sum(in_flight_at_kills), (counts, in_flight_at_kills)
     assert all(faults.values()), faults
 
 
